@@ -1,0 +1,1 @@
+"""FastAPI server and command line for lenet-vis: turns requests into calls on `model/`."""

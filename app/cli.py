@@ -1,0 +1,137 @@
+"""`lenet-vis`: train, evaluate, predict and serve."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+DEFAULT_WEIGHTS = Path(__file__).resolve().parent.parent / "weights" / "lenet.npz"
+
+
+def _train(args: argparse.Namespace) -> int:
+    from model.train import TrainConfig, train
+
+    cfg = TrainConfig(
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        optimizer=args.optimizer,
+        lr=args.lr,
+        augment=not args.no_augment,
+        validation=args.validation,
+        seed=args.seed,
+        out=str(args.out),
+    )
+    _, meta = train(cfg)
+    print(
+        f"test accuracy {meta['test_accuracy']:.4%} in {meta['training_seconds']:.0f}s; "
+        f"wrote {args.out} and {Path(args.out).with_suffix('.json')}"
+    )
+    return 0
+
+
+def _evaluate(args: argparse.Namespace) -> int:
+    from model.evaluate import evaluate_all
+
+    evaluate_all(args.weights, drawn=args.drawn, seed=args.seed, as_json=args.json)
+    return 0
+
+
+def _predict(args: argparse.Namespace) -> int:
+    from PIL import Image, UnidentifiedImageError
+
+    from model.lenet import LeNet
+    from model.preprocess import image_to_ink, is_blank, to_network_input
+
+    net = LeNet.load(args.weights)
+    try:
+        with Image.open(args.file) as img:
+            ink = image_to_ink(img)
+    except (OSError, UnidentifiedImageError) as exc:
+        print(f"lenet-vis: {args.file}: not a readable image ({exc})", file=sys.stderr)
+        return 2
+    blank = is_blank(ink)
+    probs = net.predict(to_network_input(ink)).tolist()
+    digit = int(max(range(10), key=probs.__getitem__))
+    if args.json:
+        print(
+            json.dumps(
+                {"prediction": None if blank else digit, "blank": blank, "probabilities": probs}
+            )
+        )
+    elif blank:
+        print("blank image: no ink found")
+    else:
+        print(f"digit {digit} ({probs[digit]:.1%})")
+        for d, p in enumerate(probs):
+            print(f"  {d}: {p:.4f} {'#' * round(p * 40)}")
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    uvicorn.run(
+        "app.main:app",
+        host=args.host,
+        port=args.port,
+        workers=None if args.reload else args.workers,
+        reload=args.reload,
+    )
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="lenet-vis", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("train", help="train the network on MNIST (NumPy, CPU)")
+    p.add_argument("--epochs", type=int, default=20)
+    p.add_argument("--batch-size", type=int, default=128)
+    p.add_argument("--optimizer", choices=["adam", "sgd"], default="adam")
+    p.add_argument("--lr", type=float, default=2e-3)
+    p.add_argument("--no-augment", action="store_true")
+    p.add_argument("--validation", type=int, default=5000, help="training digits held out")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--out", type=Path, default=DEFAULT_WEIGHTS)
+    p.set_defaults(func=_train)
+
+    p = sub.add_parser("evaluate", help="accuracy on MNIST test and the drawing-style set")
+    p.add_argument("--weights", type=Path, default=DEFAULT_WEIGHTS)
+    p.add_argument("--drawn", type=int, default=10000, help="digits in the drawing-style set")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=_evaluate)
+
+    p = sub.add_parser("predict", help="predict the digit in an image file")
+    p.add_argument("file", type=Path)
+    p.add_argument("--weights", type=Path, default=DEFAULT_WEIGHTS)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=_predict)
+
+    p = sub.add_parser("serve", help="start the web app and JSON API")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--workers", type=int, default=1)
+    p.add_argument("--reload", action="store_true")
+    p.set_defaults(func=_serve)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except Exception as exc:  # one clear line for the known failures
+        from model.data import DataError
+        from model.lenet import WeightsError
+
+        if isinstance(exc, WeightsError | DataError):
+            print(f"lenet-vis: {exc}", file=sys.stderr)
+            return 1
+        raise
+
+
+if __name__ == "__main__":
+    sys.exit(main())

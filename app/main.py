@@ -1,0 +1,72 @@
+"""The app factory: settings, weights loaded once, middleware, routers, docs served locally."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import fastapi_offline
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.staticfiles import StaticFiles
+
+from app import errors
+from app.config import ROOT, Settings, get_settings
+from app.middleware import BodyLimit, SecurityHeaders
+from app.routes import docs, health, model, predict
+from model.lenet import LeNet, WeightsError
+
+log = logging.getLogger("lenet_vis")
+SWAGGER_ASSETS = Path(fastapi_offline.__file__).parent / "static"
+
+
+def load_net(settings: Settings) -> LeNet:
+    """The weights, checked against their hash; a fault stops the start with one line."""
+    try:
+        return LeNet.load(settings.weights)
+    except WeightsError as exc:
+        print(f"lenet-vis: cannot start: {exc}", file=sys.stderr)
+        raise SystemExit(1) from None
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        app.state.net = load_net(settings)
+        log.info("loaded %s (%s)", settings.weights, app.state.net.weights_sha256[:12])
+        yield
+
+    app = FastAPI(
+        title="lenet-vis",
+        version="0.1.0",
+        summary="A NumPy LeNet that shows its work: every layer's output over HTTP.",
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    errors.install(app)
+    app.include_router(predict.router)
+    app.include_router(model.router)
+    app.include_router(health.router)
+    app.include_router(docs.router)
+    app.mount("/static/swagger", StaticFiles(directory=SWAGGER_ASSETS), name="swagger")
+    app.mount("/static", StaticFiles(directory=ROOT / "static"), name="static")
+
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST"],
+            allow_headers=["content-type"],
+        )
+    app.add_middleware(SecurityHeaders)
+    return app
+
+
+app = create_app()

@@ -1,0 +1,11 @@
+"""GET /healthz for probes."""
+
+from fastapi import APIRouter
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/healthz")
+async def healthz() -> dict:
+    """200 while the server is up with its weights loaded."""
+    return {"status": "ok"}

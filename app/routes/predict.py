@@ -1,0 +1,103 @@
+"""POST /api/predict, /api/predict/image and /api/predict/batch."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import numpy as np
+import orjson
+from fastapi import APIRouter, Depends, File, Query, UploadFile
+from fastapi.responses import Response
+
+from app import inference
+from app.deps import NetDep, SettingsDep, require_json
+from app.errors import InputError
+from app.schemas import (
+    LAYER_NAMES,
+    BatchRequest,
+    BatchResponse,
+    Encoding,
+    ErrorResponse,
+    ImageInput,
+    PredictRequest,
+    PredictResponse,
+)
+
+router = APIRouter(prefix="/api", tags=["predict"])
+ERRORS = {code: {"model": ErrorResponse} for code in (413, 415, 422)}
+
+
+def _ink(item: ImageInput, settings, loc: list) -> np.ndarray:
+    if item.image is not None:
+        return inference.check_ink(item.image, settings, [*loc, "image"])
+    return inference.decode_base64_image(item.image_base64, settings, [*loc, "image_base64"])
+
+
+def _json(body: bytes) -> Response:
+    return Response(body, media_type="application/json")
+
+
+@router.post(
+    "/predict",
+    response_model=PredictResponse,
+    responses=ERRORS,
+    dependencies=[Depends(require_json)],
+)
+async def predict(body: PredictRequest, net: NetDep, settings: SettingsDep) -> Response:
+    """Classify one image and return every layer's output (or those named in `layers`)."""
+    layers = inference.requested_layers(body.layers, ["body", "layers"])
+    ink = _ink(body, settings, ["body"])
+    x, blank = inference.network_input(ink, body.preprocess, ["body", "image"])
+    return _json(inference.predict_bytes(net, x, blank, layers, body.encoding))
+
+
+@router.post("/predict/image", response_model=PredictResponse, responses=ERRORS)
+async def predict_image(
+    net: NetDep,
+    settings: SettingsDep,
+    file: Annotated[UploadFile, File(description="A PNG or JPEG file.")],
+    preprocess: bool = True,
+    layers: Annotated[
+        str | None,
+        Query(
+            description=f"Comma-separated names from {LAYER_NAMES}; empty for none; "
+            "omitted for all."
+        ),
+    ] = None,
+    encoding: Encoding = "list",
+) -> Response:
+    """Classify an uploaded PNG or JPEG (`curl -F file=@digit.png`)."""
+    names = None if layers is None else [n.strip() for n in layers.split(",") if n.strip()]
+    wanted = inference.requested_layers(names, ["query", "layers"])
+    raw = await file.read()
+    ink = inference.decode_image_bytes(raw, settings, ["body", "file"])
+    x, blank = inference.network_input(ink, preprocess, ["body", "file"])
+    return _json(inference.predict_bytes(net, x, blank, wanted, encoding))
+
+
+@router.post(
+    "/predict/batch",
+    response_model=BatchResponse,
+    responses=ERRORS,
+    dependencies=[Depends(require_json)],
+)
+async def predict_batch(body: BatchRequest, net: NetDep, settings: SettingsDep) -> Response:
+    """Classify up to `max_batch` images; predictions and probabilities only."""
+    if len(body.images) > settings.max_batch:
+        raise InputError(
+            ["body", "images"],
+            f"{len(body.images)} images; a batch holds at most {settings.max_batch}",
+        )
+    inputs, blanks = [], []
+    for i, item in enumerate(body.images):
+        x, blank = inference.network_input(
+            _ink(item, settings, ["body", "images", i]), body.preprocess, ["body", "images", i]
+        )
+        inputs.append(x)
+        blanks.append(blank)
+    probs = net.predict(np.stack(inputs)[:, None])
+    results = [
+        {"prediction": int(p.argmax()), "probabilities": p.astype(np.float64).tolist(), "blank": b}
+        for p, b in zip(probs, blanks, strict=True)
+    ]
+    return _json(orjson.dumps({"results": results, "model": inference.model_info(net)}))

@@ -1,0 +1,1 @@
+"""Pure NumPy LeNet: layers, the network, preprocessing, MNIST data and training. No web here."""

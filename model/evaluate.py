@@ -1,0 +1,100 @@
+"""Accuracy on MNIST test digits and on a drawing-style set made from them.
+
+The drawing-style set imitates a person drawing in the browser: each test digit is put on a
+280x280 canvas at a random position and height (80 to 250 px) with crisp strokes made
+thicker or thinner, then goes through the same `to_network_input` as a drawing.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import numpy as np
+from PIL import Image, ImageFilter
+
+from model.preprocess import to_network_input
+
+CANVAS = 280
+HEIGHTS = (80, 250)
+
+
+def draw_like_a_person(digit: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """uint8 (28, 28) MNIST digit -> uint8 (280, 280) canvas, white ink on black."""
+    rows = np.flatnonzero(digit.max(axis=1) > 0)
+    cols = np.flatnonzero(digit.max(axis=0) > 0)
+    crop = digit[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
+    h, w = crop.shape
+    height = rng.uniform(*HEIGHTS)
+    scale = min(height / h, (CANVAS - 10) / w)
+    size = (max(1, round(w * scale)), max(1, round(h * scale)))
+    big = np.asarray(Image.fromarray(crop).resize(size, Image.Resampling.BICUBIC), np.float32)
+    # a canvas stroke is solid with a soft edge of a pixel or two, not a blurred gradient
+    big = np.clip((big - 96) * 2.5, 0, 255).astype(np.uint8)
+    stroke = Image.fromarray(big)
+    change = rng.integers(-2, 3) * max(1, round(scale / 4))  # in pixels of width
+    if change > 0:
+        stroke = stroke.filter(ImageFilter.MaxFilter(2 * change + 1))
+    elif change < 0:
+        stroke = stroke.filter(ImageFilter.MinFilter(2 * min(-change, round(scale / 3)) + 1))
+    canvas = np.zeros((CANVAS, CANVAS), np.uint8)
+    sh, sw = stroke.size[1], stroke.size[0]
+    y = rng.integers(0, max(1, CANVAS - sh + 1))
+    x = rng.integers(0, max(1, CANVAS - sw + 1))
+    canvas[y : y + sh, x : x + sw] = np.asarray(stroke)[: CANVAS - y, : CANVAS - x]
+    return canvas
+
+
+def drawing_style_inputs(images: np.ndarray, seed: int = 0, progress: bool = False) -> np.ndarray:
+    """uint8 (N, 28, 28) -> network inputs (N, 1, 32, 32) of their drawn-style versions."""
+    rng = np.random.default_rng(seed)
+    out = np.empty((len(images), 1, 32, 32), np.float32)
+    it = range(len(images))
+    if progress:
+        from tqdm import tqdm
+
+        it = tqdm(it, desc="drawing-style set", unit="digit", file=sys.stderr)
+    for i in it:
+        out[i, 0] = to_network_input(draw_like_a_person(images[i], rng))
+    return out
+
+
+def per_class_report(probs: np.ndarray, labels: np.ndarray) -> dict:
+    """Accuracy overall and per class. probs: (N, 10), labels: (N,)."""
+    pred = probs.argmax(axis=1)
+    per_class = [float((pred[labels == d] == d).mean()) for d in range(10)]
+    return {"accuracy": float((pred == labels).mean()), "per_class_accuracy": per_class}
+
+
+def evaluate_all(weights, drawn: int = 10000, seed: int = 0, as_json: bool = False) -> dict:
+    """Print (and return) accuracy on the MNIST test set and the drawing-style set."""
+    from tqdm import tqdm
+
+    from model.data import load_mnist
+    from model.lenet import LeNet
+    from model.train import mnist_to_input
+
+    net = LeNet.load(weights)
+    data = load_mnist()
+    x = mnist_to_input(data.test_images)
+    probs = np.concatenate(
+        [
+            net.predict(x[i : i + 1000])
+            for i in tqdm(range(0, len(x), 1000), desc="MNIST test", unit="k", file=sys.stderr)
+        ]
+    )
+    results = {"mnist_test": per_class_report(probs, data.test_labels)}
+    if drawn:
+        xd = drawing_style_inputs(data.test_images[:drawn], seed=seed, progress=True)
+        results["drawing_style"] = per_class_report(net.predict(xd), data.test_labels[:drawn])
+        results["drawing_style"]["size"] = len(xd)
+    if as_json:
+        print(json.dumps(results, indent=1))
+    else:
+        for name, r in results.items():
+            print(f"{name}: accuracy {r['accuracy']:.4%}")
+            print(
+                "  per class: "
+                + "  ".join(f"{d}:{a:.2%}" for d, a in enumerate(r["per_class_accuracy"]))
+            )
+    return results

@@ -1,0 +1,329 @@
+"""Layers with forward and backward on batches, and a naive reference beside each fast kernel.
+
+Every layer is stateless at run time: `forward(x)` returns `(y, cache)` and
+`backward(dy, cache)` returns `(dx, grads)`, where `grads` has the same keys as `params`
+("W", "b"). Nothing is stored on the layer during a pass, so one network can serve many
+threads at once. Arrays keep the dtype they come in (float32 to serve, float64 to check).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.lib.stride_tricks import as_strided, sliding_window_view
+
+
+class ShapeError(ValueError):
+    """An array does not have the shape a layer needs."""
+
+
+def _expect_ndim(x: np.ndarray, ndim: int, what: str) -> None:
+    if x.ndim != ndim:
+        raise ShapeError(f"{what} expects {ndim}-D input, got shape {x.shape}")
+
+
+def conv_output_size(size: int, kernel: int, stride: int, padding: int = 0) -> int:
+    """(W - F + 2P) / S + 1, or a ShapeError when the filter does not fit evenly."""
+    span = size - kernel + 2 * padding
+    if span < 0 or span % stride:
+        raise ShapeError(
+            f"a {kernel}-wide window with stride {stride} and padding {padding} "
+            f"does not fit an input of {size}"
+        )
+    return span // stride + 1
+
+
+# ---------------------------------------------------------------------------- convolution
+
+
+def im2col(x: np.ndarray, kh: int, kw: int, stride: int) -> np.ndarray:
+    """Patches of x as columns.
+
+    x: (N, C, H, W) -> (N, C*kh*kw, OH*OW), rows ordered (c, i, j) like a filter's weights.
+    """
+    n, c, h, w = x.shape
+    oh, ow = (h - kh) // stride + 1, (w - kw) // stride + 1
+    sn, sc, sh, sw = x.strides
+    win = as_strided(
+        x, (n, c, kh, kw, oh, ow), (sn, sc, sh, sw, sh * stride, sw * stride), writeable=False
+    )
+    return win.reshape(n, c * kh * kw, oh * ow)
+
+
+def col2im(cols: np.ndarray, x_shape: tuple, kh: int, kw: int, stride: int) -> np.ndarray:
+    """Adjoint of im2col: sum each column back into the cells it was read from.
+
+    cols: (N, C*kh*kw, OH*OW) -> (N, C, H, W)
+    """
+    n, c, h, w = x_shape
+    oh = (h - kh) // stride + 1
+    ow = (w - kw) // stride + 1
+    cols = cols.reshape(n, c, kh, kw, oh, ow)
+    dx = np.zeros(x_shape, dtype=cols.dtype)
+    for i in range(kh):
+        for j in range(kw):
+            dx[:, :, i : i + stride * oh : stride, j : j + stride * ow : stride] += cols[:, :, i, j]
+    return dx
+
+
+def conv2d_naive(x: np.ndarray, w: np.ndarray, b: np.ndarray, stride: int = 1) -> np.ndarray:
+    """Reference convolution (cross-correlation) by explicit loops.
+
+    x: (N, C, H, W), w: (F, C, KH, KW), b: (F,) -> (N, F, OH, OW)
+    """
+    n, _, h, wd = x.shape
+    f, _, kh, kw = w.shape
+    oh, ow = (h - kh) // stride + 1, (wd - kw) // stride + 1
+    out = np.zeros((n, f, oh, ow), dtype=np.result_type(x, w))
+    for ni in range(n):
+        for fi in range(f):
+            for y in range(oh):
+                for xx in range(ow):
+                    patch = x[ni, :, y * stride : y * stride + kh, xx * stride : xx * stride + kw]
+                    out[ni, fi, y, xx] = np.sum(patch * w[fi]) + b[fi]
+    return out
+
+
+class Conv2D:
+    """Convolution of `filters` kernels (kh, kw) over every input channel, no padding.
+
+    params: W (F, C, KH, KW), b (F,)
+    """
+
+    kind = "conv"
+
+    def __init__(self, in_channels: int, filters: int, kernel: int, stride: int = 1) -> None:
+        self.in_channels, self.filters, self.kernel, self.stride = (
+            in_channels,
+            filters,
+            kernel,
+            stride,
+        )
+        self.params = {
+            "W": np.zeros((filters, in_channels, kernel, kernel), np.float32),
+            "b": np.zeros(filters, np.float32),
+        }
+
+    def output_shape(self, in_shape: tuple) -> tuple:
+        c, h, w = in_shape
+        if c != self.in_channels:
+            raise ShapeError(f"conv expects {self.in_channels} channels, got {c}")
+        k, s = self.kernel, self.stride
+        return (self.filters, conv_output_size(h, k, s), conv_output_size(w, k, s))
+
+    def infer(self, x: np.ndarray) -> np.ndarray:
+        """x: (N, C, H, W) -> y: (N, F, OH, OW), nothing kept for a backward pass."""
+        return self._apply(x)[0]
+
+    def forward(self, x: np.ndarray):
+        """x: (N, C, H, W) -> y: (N, F, OH, OW), and what backward needs"""
+        y, cols = self._apply(x)
+        return y, (x.shape, cols)
+
+    def _apply(self, x: np.ndarray):
+        _expect_ndim(x, 4, "Conv2D")
+        n = x.shape[0]
+        f, oh, ow = self.output_shape(x.shape[1:])
+        cols = im2col(x, self.kernel, self.kernel, self.stride)
+        wmat = self.params["W"].reshape(f, -1).astype(x.dtype, copy=False)
+        y = np.matmul(wmat, cols)
+        y += self.params["b"].astype(x.dtype, copy=False)[:, None]
+        return y.reshape(n, f, oh, ow), cols
+
+    def backward(self, dy: np.ndarray, cache):
+        """dy: (N, F, OH, OW) -> dx: (N, C, H, W), grads W and b"""
+        x_shape, cols = cache
+        n, f = dy.shape[:2]
+        dy2 = dy.reshape(n, f, -1)
+        wmat = self.params["W"].reshape(f, -1).astype(dy.dtype, copy=False)
+        # sum over the batch of dy_n @ cols_n^T, as one matrix product
+        dw = np.matmul(
+            dy2.transpose(1, 0, 2).reshape(f, -1),
+            cols.transpose(0, 2, 1).reshape(-1, cols.shape[1]),
+        )
+        grads = {"W": dw.reshape(self.params["W"].shape), "b": dy2.sum(axis=(0, 2))}
+        dcols = np.matmul(wmat.T, dy2)
+        dx = col2im(dcols, x_shape, self.kernel, self.kernel, self.stride)
+        return dx, grads
+
+
+# ---------------------------------------------------------------------------- activations
+
+
+class ReLU:
+    """max(0, x), elementwise, any shape."""
+
+    kind = "relu"
+
+    def __init__(self) -> None:
+        self.params: dict = {}
+
+    def output_shape(self, in_shape: tuple) -> tuple:
+        return tuple(in_shape)
+
+    def infer(self, x: np.ndarray) -> np.ndarray:
+        return np.maximum(x, 0)
+
+    def forward(self, x: np.ndarray):
+        return np.maximum(x, 0), x > 0
+
+    def backward(self, dy: np.ndarray, cache):
+        return dy * cache, {}
+
+
+class Softmax:
+    """Softmax over the last axis. x: (N, D) -> (N, D), each row sums to 1."""
+
+    kind = "softmax"
+
+    def __init__(self) -> None:
+        self.params: dict = {}
+
+    def output_shape(self, in_shape: tuple) -> tuple:
+        return tuple(in_shape)
+
+    def infer(self, x: np.ndarray) -> np.ndarray:
+        _expect_ndim(x, 2, "Softmax")
+        e = np.exp(x - x.max(axis=1, keepdims=True))
+        return e / e.sum(axis=1, keepdims=True)
+
+    def forward(self, x: np.ndarray):
+        y = self.infer(x)
+        return y, y
+
+    def backward(self, dy: np.ndarray, y):
+        return y * (dy - np.sum(dy * y, axis=1, keepdims=True)), {}
+
+
+# ---------------------------------------------------------------------------- pooling
+
+
+def maxpool2d_naive(x: np.ndarray, size: int = 2, stride: int = 2):
+    """Reference max pooling by loops; the first maximum in row-major window order wins.
+
+    x: (N, C, H, W) -> y: (N, C, OH, OW), argmax: (N, C, OH, OW) flat index within the window
+    """
+    n, c, h, w = x.shape
+    oh, ow = (h - size) // stride + 1, (w - size) // stride + 1
+    y = np.zeros((n, c, oh, ow), dtype=x.dtype)
+    arg = np.zeros((n, c, oh, ow), dtype=np.int64)
+    for ni in range(n):
+        for ci in range(c):
+            for i in range(oh):
+                for j in range(ow):
+                    win = x[ni, ci, i * stride : i * stride + size, j * stride : j * stride + size]
+                    k = int(np.argmax(win))
+                    arg[ni, ci, i, j] = k
+                    y[ni, ci, i, j] = win.flat[k]
+    return y, arg
+
+
+class MaxPool2D:
+    """Max over size x size windows moved by stride; records the winner of each window.
+
+    Ties go to the first cell in row-major order of the window, every time.
+    """
+
+    kind = "maxpool"
+
+    def __init__(self, size: int = 2, stride: int = 2) -> None:
+        self.kernel, self.stride = size, stride
+        self.params: dict = {}
+
+    def output_shape(self, in_shape: tuple) -> tuple:
+        c, h, w = in_shape
+        k, s = self.kernel, self.stride
+        return (c, conv_output_size(h, k, s), conv_output_size(w, k, s))
+
+    def windows(self, x: np.ndarray) -> np.ndarray:
+        """x: (N, C, H, W) -> (N, C, OH, OW, k*k), each window flattened row-major."""
+        _expect_ndim(x, 4, "MaxPool2D")
+        self.output_shape(x.shape[1:])
+        k, s = self.kernel, self.stride
+        win = sliding_window_view(x, (k, k), axis=(2, 3))[:, :, ::s, ::s]
+        return win.reshape(*win.shape[:4], k * k)
+
+    def forward_with_argmax(self, x: np.ndarray):
+        """x: (N, C, H, W) -> y: (N, C, OH, OW), argmax: (N, C, OH, OW) index in the window"""
+        win = self.windows(x)
+        arg = win.argmax(axis=-1)
+        return np.take_along_axis(win, arg[..., None], axis=-1)[..., 0], arg
+
+    def infer(self, x: np.ndarray) -> np.ndarray:
+        """x: (N, C, H, W) -> y: (N, C, OH, OW), without recording the winners."""
+        _expect_ndim(x, 4, "MaxPool2D")
+        c, oh, ow = self.output_shape(x.shape[1:])
+        k = self.kernel
+        if k == self.stride:  # non-overlapping windows: a reshape, no copy
+            return x.reshape(x.shape[0], c, oh, k, ow, k).max(axis=(3, 5))
+        return self.windows(x).max(axis=-1)
+
+    def forward(self, x: np.ndarray):
+        y, arg = self.forward_with_argmax(x)
+        return y, (x.shape, arg)
+
+    def backward(self, dy: np.ndarray, cache):
+        x_shape, arg = cache
+        n, c, oh, ow = dy.shape
+        k, s = self.kernel, self.stride
+        dx = np.zeros(x_shape, dtype=dy.dtype)
+        di, dj = np.divmod(arg, k)
+        rows = np.arange(oh)[:, None] * s + di
+        cols = np.arange(ow)[None, :] * s + dj
+        nn = np.arange(n)[:, None, None, None]
+        cc = np.arange(c)[None, :, None, None]
+        np.add.at(dx, (nn, cc, rows, cols), dy)
+        return dx, {}
+
+
+# ---------------------------------------------------------------------------- dense
+
+
+class Dense:
+    """y = x W^T + b.
+
+    params: W (out, in), b (out,); x: (N, in) -> y: (N, out)
+    """
+
+    kind = "dense"
+
+    def __init__(self, n_in: int, n_out: int) -> None:
+        self.n_in, self.n_out = n_in, n_out
+        self.params = {"W": np.zeros((n_out, n_in), np.float32), "b": np.zeros(n_out, np.float32)}
+
+    def output_shape(self, in_shape: tuple) -> tuple:
+        if tuple(in_shape) != (self.n_in,):
+            raise ShapeError(f"dense expects ({self.n_in},) inputs, got {tuple(in_shape)}")
+        return (self.n_out,)
+
+    def infer(self, x: np.ndarray) -> np.ndarray:
+        _expect_ndim(x, 2, "Dense")
+        self.output_shape(x.shape[1:])
+        w = self.params["W"].astype(x.dtype, copy=False)
+        return x @ w.T + self.params["b"].astype(x.dtype, copy=False)
+
+    def forward(self, x: np.ndarray):
+        return self.infer(x), x
+
+    def backward(self, dy: np.ndarray, x):
+        w = self.params["W"].astype(dy.dtype, copy=False)
+        return dy @ w, {"W": dy.T @ x, "b": dy.sum(axis=0)}
+
+
+# ---------------------------------------------------------------------------- loss
+
+
+def softmax_cross_entropy(logits: np.ndarray, labels: np.ndarray):
+    """Mean cross-entropy of softmax(logits) against integer labels, and its gradient.
+
+    logits: (N, 10), labels: (N,) int -> loss: float, dlogits: (N, 10)
+    """
+    _expect_ndim(logits, 2, "softmax_cross_entropy")
+    if labels.shape != (logits.shape[0],):
+        raise ShapeError(f"labels shape {labels.shape} does not match logits {logits.shape}")
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    log_p = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    n = logits.shape[0]
+    loss = -float(log_p[np.arange(n), labels].mean())
+    grad = np.exp(log_p)
+    grad[np.arange(n), labels] -= 1
+    return loss, grad / n

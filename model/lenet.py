@@ -1,0 +1,238 @@
+"""The LeNet of DESIGN.md: every layer's output in order, a light batch path, weights on disk.
+
+input 1x32x32 -> conv1 6@5x5 -> relu1 -> pool1 2x2 -> conv2 16@5x5 -> relu2 -> pool2 2x2
+-> fc1 120 -> relu3 -> fc2 100 -> relu4 -> fc3 10 -> softmax; 63,802 parameters.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import zipfile
+from collections import OrderedDict
+from pathlib import Path
+
+import numpy as np
+
+from model.layers import Conv2D, Dense, MaxPool2D, ReLU, ShapeError, Softmax
+
+INPUT_SHAPE = (1, 32, 32)
+PREDICT_CHUNK = 256
+
+
+class WeightsError(ValueError):
+    """A weights file is missing, truncated, mis-shaped or does not match its hash."""
+
+
+def build_layers() -> OrderedDict:
+    """The fixed architecture, by name, in network order (without the input)."""
+    return OrderedDict(
+        [
+            ("conv1", Conv2D(1, 6, 5)),
+            ("relu1", ReLU()),
+            ("pool1", MaxPool2D(2, 2)),
+            ("conv2", Conv2D(6, 16, 5)),
+            ("relu2", ReLU()),
+            ("pool2", MaxPool2D(2, 2)),
+            ("fc1", Dense(400, 120)),
+            ("relu3", ReLU()),
+            ("fc2", Dense(120, 100)),
+            ("relu4", ReLU()),
+            ("fc3", Dense(100, 10)),
+            ("softmax", Softmax()),
+        ]
+    )
+
+
+def weights_digest(arrays: dict[str, np.ndarray]) -> str:
+    """SHA-256 over names, dtypes, shapes and bytes, in name order (independent of zip metadata)."""
+    h = hashlib.sha256()
+    for name in sorted(arrays):
+        a = np.ascontiguousarray(arrays[name])
+        h.update(f"{name}|{a.dtype.str}|{a.shape}|".encode())
+        h.update(a.tobytes())
+    return h.hexdigest()
+
+
+class LeNet:
+    """The network. `layers` maps name -> layer; parameters live in each layer's `params`."""
+
+    def __init__(self, seed: int | None = 0) -> None:
+        self.layers = build_layers()
+        self.metadata: dict = {}
+        if seed is not None:
+            self.initialise(seed)
+
+    # ------------------------------------------------------------------ parameters
+
+    @property
+    def names(self) -> list[str]:
+        """Every layer name in network order, the input first."""
+        return ["input", *self.layers]
+
+    def initialise(self, seed: int) -> None:
+        """He-normal weights, zero biases."""
+        rng = np.random.default_rng(seed)
+        for layer in self.layers.values():
+            if "W" in layer.params:
+                w = layer.params["W"]
+                fan_in = int(np.prod(w.shape[1:]))
+                layer.params["W"] = (rng.standard_normal(w.shape) * np.sqrt(2 / fan_in)).astype(
+                    np.float32
+                )
+                layer.params["b"] = np.zeros_like(layer.params["b"])
+
+    def state(self) -> dict[str, np.ndarray]:
+        """Flat `layer.param` -> array, e.g. `conv1.W`."""
+        return {
+            f"{name}.{key}": value
+            for name, layer in self.layers.items()
+            for key, value in layer.params.items()
+        }
+
+    @property
+    def parameter_count(self) -> int:
+        return int(sum(a.size for a in self.state().values()))
+
+    @property
+    def weights_sha256(self) -> str:
+        return weights_digest(self.state())
+
+    # ------------------------------------------------------------------ passes
+
+    @staticmethod
+    def as_batch(x: np.ndarray) -> tuple[np.ndarray, bool]:
+        """(32, 32) or (N, 1, 32, 32) -> (N, 1, 32, 32) float32, and whether it was one image."""
+        x = np.asarray(x)
+        single = x.ndim == 2
+        if single:
+            x = x[None, None]
+        if x.ndim != 4 or x.shape[1:] != INPUT_SHAPE:
+            raise ShapeError(f"LeNet takes (32, 32) or (N, 1, 32, 32), got {np.shape(x)}")
+        if x.dtype != np.float64:
+            x = x.astype(np.float32, copy=False)
+        return x, single
+
+    def forward(self, x: np.ndarray) -> OrderedDict:
+        """Every layer's output, input first, in network order.
+
+        x: (32, 32) -> each output without a batch axis; (N, 1, 32, 32) -> with it.
+        """
+        batch, single = self.as_batch(x)
+        outputs = OrderedDict(input=batch)
+        h = batch
+        for name, layer in self.layers.items():
+            if isinstance(layer, Dense) and h.ndim == 4:
+                h = h.reshape(h.shape[0], -1)
+            outputs[name] = h = layer.infer(h)
+        if single:
+            return OrderedDict((k, v[0]) for k, v in outputs.items())
+        return outputs
+
+    def forward_with_caches(self, x: np.ndarray) -> tuple[OrderedDict, dict]:
+        """As `forward`, plus what each layer's backward needs (for training and gradients)."""
+        batch, single = self.as_batch(x)
+        outputs = OrderedDict(input=batch)
+        caches: dict = {"flattened": {}}
+        h = batch
+        for name, layer in self.layers.items():
+            if isinstance(layer, Dense) and h.ndim == 4:
+                caches["flattened"][name] = h.shape
+                h = h.reshape(h.shape[0], -1)
+            h, caches[name] = layer.forward(h)
+            outputs[name] = h
+        if single:
+            outputs = OrderedDict((k, v[0]) for k, v in outputs.items())
+        return outputs, caches
+
+    def backward(self, d_logits: np.ndarray, caches: dict):
+        """Back-propagate a gradient on fc3's logits (the softmax is folded into the loss).
+
+        d_logits: (N, 10) -> grads {layer: {"W", "b"}}, dL/dinput (N, 1, 32, 32)
+        """
+        grads = {}
+        d = d_logits
+        for name in reversed([n for n in self.layers if n != "softmax"]):
+            d, g = self.layers[name].backward(d, caches[name])
+            if name in caches.get("flattened", {}):
+                d = d.reshape(caches["flattened"][name])
+            if g:
+                grads[name] = g
+        return grads, d
+
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        """Probabilities only, in chunks that stay in cache. x: (N, 1, 32, 32) -> (N, 10)."""
+        batch, single = self.as_batch(x)
+        out = np.empty((batch.shape[0], 10), dtype=batch.dtype)
+        for start in range(0, batch.shape[0], PREDICT_CHUNK):
+            out[start : start + PREDICT_CHUNK] = self._predict_chunk(
+                batch[start : start + PREDICT_CHUNK]
+            )
+        return out[0] if single else out
+
+    def _predict_chunk(self, h: np.ndarray) -> np.ndarray:
+        for layer in self.layers.values():
+            if isinstance(layer, Dense) and h.ndim == 4:
+                h = h.reshape(h.shape[0], -1)
+            if isinstance(layer, ReLU):
+                np.maximum(h, 0, out=h)
+            else:
+                h = layer.infer(h)
+        return h
+
+    # ------------------------------------------------------------------ files
+
+    def save(self, path: str | Path, metadata: dict | None = None) -> None:
+        """Write `path` (.npz, no pickle) and the metadata JSON beside it, with the weights hash."""
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        state = {k: np.ascontiguousarray(v, dtype=np.float32) for k, v in self.state().items()}
+        np.savez(path, **state)
+        meta = dict(metadata if metadata is not None else self.metadata)
+        meta["weights_file"] = path.name
+        meta["weights_sha256"] = weights_digest(state)
+        meta["parameters"] = self.parameter_count
+        path.with_suffix(".json").write_text(json.dumps(meta, indent=1) + "\n")
+        self.metadata = meta
+
+    @classmethod
+    def load(cls, path: str | Path) -> LeNet:
+        """Read weights saved by `save`; any fault raises WeightsError with one line."""
+        path = Path(path)
+        meta_path = path.with_suffix(".json")
+        net = cls(seed=None)
+        expected = {k: v.shape for k, v in net.state().items()}
+        for p in (path, meta_path):
+            if not p.is_file():
+                raise WeightsError(f"{p}: file is missing")
+        try:
+            with np.load(path, allow_pickle=False) as z:
+                arrays = {k: z[k] for k in z.files}
+        except (zipfile.BadZipFile, ValueError, OSError, EOFError, KeyError) as exc:
+            raise WeightsError(f"{path}: not a readable .npz ({exc})") from None
+        if set(arrays) != set(expected):
+            missing = sorted(set(expected) - set(arrays))
+            extra = sorted(set(arrays) - set(expected))
+            raise WeightsError(f"{path}: missing arrays {missing}, unexpected arrays {extra}")
+        for key, shape in expected.items():
+            if arrays[key].shape != shape or arrays[key].dtype != np.float32:
+                raise WeightsError(
+                    f"{path}: {key} is {arrays[key].dtype}{arrays[key].shape}, "
+                    f"expected float32{shape}"
+                )
+        try:
+            meta = json.loads(meta_path.read_text())
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise WeightsError(f"{meta_path}: not valid JSON ({exc})") from None
+        digest = weights_digest(arrays)
+        if meta.get("weights_sha256") != digest:
+            raise WeightsError(
+                f"{path}: weights hash {digest[:16]}… does not match "
+                f"{str(meta.get('weights_sha256'))[:16]}… in {meta_path.name}"
+            )
+        for key, value in arrays.items():
+            name, param = key.split(".")
+            value.setflags(write=False)
+            net.layers[name].params[param] = value
+        net.metadata = meta
+        return net

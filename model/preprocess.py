@@ -1,0 +1,111 @@
+"""A drawing or an image to the network input, by MNIST's conventions.
+
+MNIST digits were scaled to fit a 20x20 box (aspect kept, anti-aliased) and placed so their
+centre of mass sits at the centre of 28x28. A drawing gets the same, then the 2-pixel border
+that makes 32x32. Ink is bright on dark: 0 background, 255 ink.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PIL import Image
+
+BOX = 20  # the longer side of the ink's bounding box, in pixels
+FIELD = 28  # MNIST's field; the centre of mass goes to its centre
+PAD = 2  # 28 + 2 * 2 = 32
+BLANK_MAX = 16.0  # an image whose brightest ink is below this (of 255) is blank
+BOX_THRESHOLD = 0.1  # ink below this fraction of the maximum does not widen the box
+
+
+def image_to_ink(img: Image.Image) -> np.ndarray:
+    """A decoded image (grayscale, RGB, RGBA, palette) -> ink (H, W) float32, 0 bg, 255 ink.
+
+    Transparent pixels are background. An opaque image whose border is bright (dark ink on
+    paper) is inverted.
+    """
+    has_alpha = img.mode in ("RGBA", "LA", "PA") or "transparency" in img.info
+    if has_alpha:
+        rgba = np.asarray(img.convert("RGBA"), dtype=np.float32)
+        alpha = rgba[..., 3] / 255
+        lum = np.asarray(img.convert("RGBA").convert("L"), dtype=np.float32)
+        if alpha.min() < 1:
+            weight = alpha.sum()
+            mean_lum = float((lum * alpha).sum() / weight) if weight > 0 else 0.0
+            strokes = 255 - lum if mean_lum < 128 else lum
+            return (strokes * alpha).astype(np.float32)
+        ink = lum
+    else:
+        ink = np.asarray(img.convert("L"), dtype=np.float32)
+    return invert_if_bright_border(ink)
+
+
+def invert_if_bright_border(ink: np.ndarray) -> np.ndarray:
+    """ink: (H, W) 0-255 -> same, inverted when the border's mean is above mid-grey."""
+    border = np.concatenate([ink[0], ink[-1], ink[:, 0], ink[:, -1]])
+    return 255 - ink if border.mean() > 127.5 else ink
+
+
+def as_ink(image) -> np.ndarray:
+    """A PIL image, an (H, W) ink array or an (H, W, 3|4) pixel array -> ink (H, W) float32."""
+    if isinstance(image, Image.Image):
+        return image_to_ink(image)
+    arr = np.asarray(image)
+    if arr.ndim == 3 and arr.shape[2] in (3, 4):
+        return image_to_ink(Image.fromarray(np.clip(arr, 0, 255).astype(np.uint8)))
+    if arr.ndim != 2 or arr.size == 0:
+        raise ValueError(f"ink must be a non-empty 2-D array, got shape {arr.shape}")
+    arr = arr.astype(np.float32)
+    if not np.isfinite(arr).all():
+        raise ValueError("ink holds NaN or infinite values")
+    return arr
+
+
+def is_blank(image) -> bool:
+    """True when there is no ink worth the name (brightest pixel below 16 of 255)."""
+    return float(as_ink(image).max(initial=0)) < BLANK_MAX
+
+
+def to_network_input(image) -> np.ndarray:
+    """Ink or an image -> (32, 32) float32 in [0, 1]; all zeros when the image is blank.
+
+    Steps: ink bounding box; longer side scaled to 20 px (Pillow, anti-aliased); brightest
+    value to 1; centre of mass moved to the centre of the 28x28 field; padded to 32x32.
+    """
+    ink = np.clip(as_ink(image), 0, 255)
+    out = np.zeros((FIELD + 2 * PAD, FIELD + 2 * PAD), np.float32)
+    peak = float(ink.max(initial=0))
+    if peak < BLANK_MAX:
+        return out
+    rows = np.flatnonzero((ink > BOX_THRESHOLD * peak).any(axis=1))
+    cols = np.flatnonzero((ink > BOX_THRESHOLD * peak).any(axis=0))
+    crop = ink[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
+    h, w = crop.shape
+    scale = BOX / max(h, w)
+    size = (max(1, round(w * scale)), max(1, round(h * scale)))
+    digit = np.asarray(
+        Image.fromarray(np.ascontiguousarray(crop, dtype=np.float32)).resize(
+            size, Image.Resampling.LANCZOS
+        )
+    )
+    digit = np.clip(digit, 0, None)
+    top = float(digit.max())
+    if top <= 0:
+        return out
+    digit = (digit / top).astype(np.float32)
+    # place so the centre of mass lands on the centre of the 28x28 field (pixel 14, as MNIST)
+    ys, xs = np.indices(digit.shape)
+    mass = digit.sum()
+    cy, cx = (ys * digit).sum() / mass, (xs * digit).sum() / mass
+    oy = PAD + round(FIELD / 2 - cy)
+    ox = PAD + round(FIELD / 2 - cx)
+    _paste(out, digit, oy, ox)
+    return out
+
+
+def _paste(dst: np.ndarray, src: np.ndarray, oy: int, ox: int) -> None:
+    """Copy src into dst with its top-left at (oy, ox), clipping whatever falls outside."""
+    y0, x0 = max(oy, 0), max(ox, 0)
+    y1 = min(oy + src.shape[0], dst.shape[0])
+    x1 = min(ox + src.shape[1], dst.shape[1])
+    if y1 > y0 and x1 > x0:
+        dst[y0:y1, x0:x1] = src[y0 - oy : y1 - oy, x0 - ox : x1 - ox]

@@ -1,0 +1,65 @@
+"""Security headers on every response, CORS off by default, on for named origins."""
+
+from fastapi.testclient import TestClient
+
+from app.config import Settings
+from app.main import create_app
+
+
+def test_every_response_carries_the_security_headers(client):
+    responses = [
+        client.get("/healthz"),
+        client.get("/api/model"),
+        client.get("/docs"),
+        client.get("/nowhere"),
+        client.post("/api/predict", content=b"{", headers={"content-type": "application/json"}),
+        client.post(
+            "/api/predict", content=b"0" * 3_000_000, headers={"content-type": "application/json"}
+        ),
+    ]
+    for r in responses:
+        csp = r.headers["content-security-policy"]
+        assert "script-src 'self'" in csp and "unsafe-inline" not in csp.split("script-src")[1]
+        assert "frame-ancestors 'none'" in csp
+        assert r.headers["x-content-type-options"] == "nosniff"
+        assert r.headers["referrer-policy"] == "no-referrer"
+
+
+def test_docs_page_has_no_inline_script_and_loads_local_assets(client):
+    html = client.get("/docs").text
+    assert "<script>" not in html and "cdn" not in html.lower()
+    assert client.get("/static/swagger/swagger-ui-bundle.js").status_code == 200
+    assert client.get("/static/js/swagger-init.js").status_code == 200
+    spec = client.get("/openapi.json").json()
+    assert {
+        "/api/predict",
+        "/api/predict/image",
+        "/api/predict/batch",
+        "/api/model",
+        "/api/weights/{layer}",
+        "/healthz",
+    } <= set(spec["paths"])
+
+
+def test_cors_is_off_unless_origins_are_named(client):
+    r = client.get("/api/model", headers={"origin": "https://example.org"})
+    assert "access-control-allow-origin" not in r.headers
+    with TestClient(create_app(Settings(cors_origins=["https://example.org"]))) as c:
+        r = c.get("/api/model", headers={"origin": "https://example.org"})
+        assert r.headers["access-control-allow-origin"] == "https://example.org"
+        r = c.get("/api/model", headers={"origin": "https://evil.example"})
+        assert "access-control-allow-origin" not in r.headers
+
+
+def test_a_bad_weights_file_stops_the_start_with_one_line(tmp_path, capsys):
+    import pytest
+
+    (tmp_path / "lenet.npz").write_bytes(b"not a zip")
+    (tmp_path / "lenet.json").write_text("{}")
+    with (
+        pytest.raises(SystemExit),
+        TestClient(create_app(Settings(weights=tmp_path / "lenet.npz"))),
+    ):
+        pass
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "lenet.npz: not a readable .npz" in err[0]
