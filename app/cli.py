@@ -72,6 +72,12 @@ def _predict(args: argparse.Namespace) -> int:
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from app.config import get_settings
+    from model.lenet import LeNet
+
+    LeNet.load(get_settings().weights)  # a bad file stops here with one line, before workers
+    print(f"lenet-vis: serving on http://{args.host}:{args.port} (API docs at /docs)")
+
     uvicorn.run(
         "app.main:app",
         host=args.host,

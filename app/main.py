@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import sys
-from contextlib import asynccontextmanager
 from pathlib import Path
 
 import fastapi_offline
@@ -32,23 +31,18 @@ def load_net(settings: Settings) -> LeNet:
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
+    """The app, with its weights loaded and checked once, here, before it serves anything."""
     settings = settings or get_settings()
-
-    @asynccontextmanager
-    async def lifespan(app: FastAPI):
-        app.state.net = load_net(settings)
-        log.info("loaded %s (%s)", settings.weights, app.state.net.weights_sha256[:12])
-        yield
-
     app = FastAPI(
         title="lenet-vis",
         version="0.1.0",
         summary="A NumPy LeNet that shows its work: every layer's output over HTTP.",
-        lifespan=lifespan,
         docs_url=None,
         redoc_url=None,
     )
     app.state.settings = settings
+    app.state.net = load_net(settings)
+    log.info("loaded %s (%s)", settings.weights, app.state.net.weights_sha256[:12])
     errors.install(app)
     app.include_router(predict.router)
     app.include_router(model.router)

@@ -205,6 +205,8 @@ class LeNet:
         for p in (path, meta_path):
             if not p.is_file():
                 raise WeightsError(f"{p}: file is missing")
+        if not zipfile.is_zipfile(path):
+            raise WeightsError(f"{path}: not a .npz (zip) file, or truncated")
         try:
             with np.load(path, allow_pickle=False) as z:
                 arrays = {k: z[k] for k in z.files}

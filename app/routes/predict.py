@@ -24,7 +24,7 @@ from app.schemas import (
 )
 
 router = APIRouter(prefix="/api", tags=["predict"])
-ERRORS = {code: {"model": ErrorResponse} for code in (413, 415, 422)}
+ERRORS = {code: {"model": ErrorResponse} for code in (400, 413, 415, 422)}
 
 
 def _ink(item: ImageInput, settings, loc: list) -> np.ndarray:

@@ -10,10 +10,9 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from app.config import Settings
-from app.main import create_app, load_net
+from app.main import create_app
 
 app = create_app(Settings(max_batch=4))
-app.state.net = load_net(app.state.settings)  # ASGI calls here bypass the lifespan
 schema = schemathesis.openapi.from_asgi("/openapi.json", app)
 
 

@@ -37,8 +37,8 @@ def test_the_same_digit_shifted_gives_the_same_input(digits):
 
 @pytest.mark.parametrize("scale", [0.5, 1.0, 2.0, 3.0])
 def test_the_same_digit_scaled_gives_nearly_the_same_input(digits, scale):
-    base = to_network_input(canvas_with(digits[0][1], 20, 20, 4))
-    other = to_network_input(canvas_with(digits[0][1], 20, 20, 4 * scale))
+    base = to_network_input(canvas_with(digits[0][1], 20, 20, 4, size=400))
+    other = to_network_input(canvas_with(digits[0][1], 20, 20, 4 * scale, size=400))
     assert np.abs(base - other).mean() < 0.04
 
 
