@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import fastapi_offline
+import plotly
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
@@ -14,11 +15,12 @@ from fastapi.staticfiles import StaticFiles
 from app import errors
 from app.config import ROOT, Settings, get_settings
 from app.middleware import BodyLimit, SecurityHeaders
-from app.routes import docs, health, model, predict
+from app.routes import docs, health, model, pages, predict, samples
 from model.lenet import LeNet, WeightsError
 
 log = logging.getLogger("lenet_vis")
 SWAGGER_ASSETS = Path(fastapi_offline.__file__).parent / "static"
+PLOTLY_ASSETS = Path(plotly.__file__).parent / "package_data"  # plotly.min.js, not vendored
 
 
 def load_net(settings: Settings) -> LeNet:
@@ -47,8 +49,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(predict.router)
     app.include_router(model.router)
     app.include_router(health.router)
+    app.include_router(samples.router)
     app.include_router(docs.router)
+    app.include_router(pages.router)
     app.mount("/static/swagger", StaticFiles(directory=SWAGGER_ASSETS), name="swagger")
+    app.mount("/static/plotly", StaticFiles(directory=PLOTLY_ASSETS), name="plotly")
     app.mount("/static", StaticFiles(directory=ROOT / "static"), name="static")
 
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)

@@ -1,0 +1,43 @@
+"""GET /api/sample: an MNIST test digit from the committed fixture, for the Sample button."""
+
+from __future__ import annotations
+
+import random
+from typing import Annotated
+
+import numpy as np
+from fastapi import APIRouter, Query, Request
+from pydantic import BaseModel
+
+from app.errors import InputError
+
+router = APIRouter(prefix="/api", tags=["samples"])
+
+
+class Sample(BaseModel):
+    index: int
+    label: int
+    image: list[list[int]]
+
+
+def _fixture(request: Request) -> tuple[np.ndarray, np.ndarray]:
+    state = request.app.state
+    if getattr(state, "samples", None) is None:
+        with np.load(state.settings.samples, allow_pickle=False) as z:
+            state.samples = (z["images"], z["labels"])
+    return state.samples
+
+
+@router.get("/sample", response_model=Sample)
+async def sample(
+    request: Request,
+    index: Annotated[int | None, Query(description="Which digit; random when omitted.")] = None,
+) -> Sample:
+    """A 28x28 MNIST test digit (uint8, 255 ink) and its true label. MNIST: LeCun & Cortes,
+    CC BY-SA 3.0."""
+    images, labels = _fixture(request)
+    if index is None:
+        index = random.randrange(len(images))
+    if not 0 <= index < len(images):
+        raise InputError(["query", "index"], f"index must be in 0-{len(images) - 1}")
+    return Sample(index=index, label=int(labels[index]), image=images[index].tolist())

@@ -1,0 +1,133 @@
+// The draw pad: white ink on black, round brush, Pointer Events (mouse, touch, pen).
+// Render module: owns its canvas; tells the page when the drawing changes.
+
+export class DrawPad {
+  /**
+   * canvas: the visible <canvas>; onChange(reason) is called while drawing ("draw"), at the end
+   * of a stroke ("stroke"), and on "clear", "undo" and "sample".
+   */
+  constructor(canvas, onChange) {
+    this.canvas = canvas;
+    this.onChange = onChange;
+    this.strokes = [];
+    this.base = null; // a loaded sample digit, drawn under the strokes
+    this.brush = 18;
+    this.size = 280; // CSS pixels; the exported PNG has this many pixels a side
+    this.active = null;
+    this.ctx = canvas.getContext("2d");
+    this.resize();
+    canvas.addEventListener("pointerdown", (e) => this.down(e));
+    canvas.addEventListener("pointermove", (e) => this.move(e));
+    for (const type of ["pointerup", "pointercancel"]) canvas.addEventListener(type, (e) => this.up(e));
+    window.addEventListener("resize", () => this.resize());
+  }
+
+  resize() {
+    const dpr = window.devicePixelRatio || 1;
+    this.canvas.width = Math.round(this.size * dpr);
+    this.canvas.height = Math.round(this.size * dpr);
+    this.redraw();
+  }
+
+  point(e) {
+    const r = this.canvas.getBoundingClientRect();
+    return [((e.clientX - r.left) / r.width) * this.size, ((e.clientY - r.top) / r.height) * this.size];
+  }
+
+  down(e) {
+    if (e.button !== undefined && e.button > 0) return;
+    e.preventDefault();
+    this.canvas.setPointerCapture?.(e.pointerId);
+    this.active = { size: this.brush, points: [this.point(e)] };
+    this.strokes.push(this.active);
+    this.redraw();
+    this.onChange("draw", e);
+  }
+
+  move(e) {
+    if (!this.active) return;
+    e.preventDefault();
+    const events = e.getCoalescedEvents ? e.getCoalescedEvents() : [e];
+    for (const ev of events.length ? events : [e]) this.active.points.push(this.point(ev));
+    this.redraw();
+    this.onChange("draw", e);
+  }
+
+  up(e) {
+    if (!this.active) return;
+    this.active = null;
+    this.onChange("stroke", e);
+  }
+
+  clear() {
+    this.strokes = [];
+    this.base = null;
+    this.redraw();
+    this.onChange("clear");
+  }
+
+  undo() {
+    if (this.strokes.length) this.strokes.pop();
+    else this.base = null;
+    this.redraw();
+    this.onChange("undo");
+  }
+
+  get isEmpty() {
+    return !this.strokes.length && !this.base;
+  }
+
+  /** Draw a 28x28 uint8 digit (rows of numbers) scaled up in the middle of the pad. */
+  loadDigit(rows) {
+    const n = rows.length;
+    const small = document.createElement("canvas");
+    small.width = small.height = n;
+    const img = small.getContext("2d").createImageData(n, n);
+    rows.flat().forEach((v, i) => {
+      img.data.set([v, v, v, 255], 4 * i);
+    });
+    small.getContext("2d").putImageData(img, 0, 0);
+    this.base = small;
+    this.strokes = [];
+    this.redraw();
+    this.onChange("sample");
+  }
+
+  redraw() {
+    const { ctx, canvas } = this;
+    const k = canvas.width / this.size;
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
+    ctx.fillStyle = "#000";
+    ctx.fillRect(0, 0, canvas.width, canvas.height);
+    ctx.setTransform(k, 0, 0, k, 0, 0);
+    if (this.base) {
+      ctx.imageSmoothingEnabled = true;
+      ctx.drawImage(this.base, 0, 0, this.size, this.size);
+    }
+    ctx.strokeStyle = ctx.fillStyle = "#fff";
+    ctx.lineCap = ctx.lineJoin = "round";
+    for (const s of this.strokes) {
+      ctx.lineWidth = s.size;
+      const [x0, y0] = s.points[0];
+      if (s.points.length === 1) {
+        ctx.beginPath();
+        ctx.arc(x0, y0, s.size / 2, 0, 2 * Math.PI);
+        ctx.fill();
+        continue;
+      }
+      ctx.beginPath();
+      ctx.moveTo(x0, y0);
+      for (const [x, y] of s.points.slice(1)) ctx.lineTo(x, y);
+      ctx.stroke();
+    }
+  }
+
+  /** The drawing as a compact grayscale PNG data URL, `size` pixels a side. */
+  toPNG() {
+    const out = document.createElement("canvas");
+    out.width = out.height = this.size;
+    const ctx = out.getContext("2d");
+    ctx.drawImage(this.canvas, 0, 0, this.size, this.size);
+    return out.toDataURL("image/png");
+  }
+}

@@ -1,0 +1,223 @@
+// Wiring: one state object; the draw pad, the network, the inspector and the prediction
+// are views updated from it. At most one request is in flight: when its answer comes, the
+// newest drawing goes next if it changed.
+import * as api from "./api.js";
+import { decodePrediction, decodeWeights } from "./decode.js";
+import { indexLayers, sourceWindow, receptiveField, moveCell, dims, isMap } from "./geometry.js";
+import { explainConv, explainPool, explainDense, explainSoftmax, explainRelu } from "./explain.js";
+import { legendGradient } from "./colour.js";
+import { DrawPad } from "./drawpad.js";
+import { NetworkView } from "./network.js";
+import { Inspector } from "./inspector.js";
+import { PredictionView } from "./probs.js";
+
+const $ = (id) => document.querySelector(`[data-testid="${id}"]`);
+
+const state = {
+  model: null, // GET /api/model
+  byName: {},
+  weights: {}, // layer -> {W, b}, fetched once
+  data: null, // the latest decoded prediction
+  selection: null, // {layer, c, y, x}
+  pinned: false,
+  normalise: "map", // or "layer"
+  showPre: true,
+  inFlight: false,
+  dirty: false,
+  inputAt: null, // performance.now() of the newest pointer event not yet shown
+  sample: null, // {index, label} when a sample digit is on the pad
+};
+window.lenetStats = { latencies: [], inFlightMax: 0, requests: 0 };
+
+let pad, network, inspector, prediction;
+
+async function main() {
+  state.model = await api.getModel();
+  state.byName = indexLayers(state.model.layers);
+  const withWeights = state.model.layers.filter((l) => l.parameters > 0).map((l) => l.name);
+  await Promise.all(withWeights.map(async (name) => {
+    state.weights[name] = decodeWeights(await api.getWeights(name));
+  }));
+  network = new NetworkView($("network"), state.model, { hover, pin, leave });
+  inspector = new Inspector($("inspector"));
+  prediction = new PredictionView($("prediction"), $("confidence"), $("probabilities"));
+  pad = new DrawPad($("draw-pad"), onDrawingChange);
+  $("legend-scale").style.background = legendGradient();
+  wireControls();
+  network.update(state);
+  document.body.dataset.ready = "true";
+}
+
+function wireControls() {
+  $("clear").addEventListener("click", () => { state.sample = null; pad.clear(); });
+  $("undo").addEventListener("click", () => pad.undo());
+  $("sample").addEventListener("click", loadSample);
+  $("brush").addEventListener("input", (e) => { pad.brush = Number(e.target.value); });
+  $("normalise").addEventListener("change", (e) => {
+    state.normalise = e.target.checked ? "layer" : "map";
+    network.update(state);
+  });
+  $("show-pre").addEventListener("change", (e) => {
+    state.showPre = e.target.checked;
+    network.update(state);
+    render();
+  });
+  document.addEventListener("keydown", onKey);
+}
+
+async function loadSample() {
+  const s = await api.getSample();
+  state.sample = { index: s.index, label: s.label };
+  $("sample-label").textContent = `MNIST test digit #${s.index}, labelled ${s.label}`;
+  pad.loadDigit(s.image);
+}
+
+function onDrawingChange(reason) {
+  if (reason === "draw" || reason === "stroke") {
+    if (state.inputAt === null) state.inputAt = performance.now();
+    if (reason === "draw" && state.sample && !pad.base) state.sample = null;
+  }
+  if (reason === "clear") $("sample-label").textContent = "";
+  if (pad.isEmpty) {
+    state.data = null;
+    state.dirty = false;
+    showResult();
+    return;
+  }
+  state.dirty = true;
+  sendIfIdle();
+}
+
+async function sendIfIdle() {
+  if (state.inFlight || !state.dirty) return;
+  state.inFlight = true;
+  state.dirty = false;
+  const started = state.inputAt;
+  state.inputAt = null;
+  window.lenetStats.requests += 1;
+  window.lenetStats.inFlightMax = Math.max(window.lenetStats.inFlightMax, 1);
+  try {
+    const body = await api.predict(pad.toPNG());
+    if (!pad.isEmpty) state.data = decodePrediction(body);
+    showResult();
+    if (started !== null) {
+      // time from the pointer event to the repainted layers
+      requestAnimationFrame(() => window.lenetStats.latencies.push(performance.now() - started));
+    }
+    $("error").textContent = "";
+  } catch (err) {
+    $("error").textContent = `The server said: ${err.message}`;
+  } finally {
+    state.inFlight = false;
+    if (state.dirty) sendIfIdle();
+  }
+}
+
+function showResult() {
+  performance.mark("render-start");
+  network.update(state);
+  prediction.update(state.data);
+  const d = state.data;
+  $("announce").textContent = !d ? "" : d.blank ? "No ink." : `Prediction: ${d.prediction}`;
+  render();
+  performance.measure("render", "render-start");
+}
+
+// ---------------------------------------------------------------- selection and hover
+
+function hover(cell) {
+  if (state.pinned) return;
+  state.selection = cell;
+  render();
+}
+
+function pin(cell) {
+  state.selection = cell;
+  state.pinned = true;
+  render();
+}
+
+function leave() {
+  if (state.pinned) return;
+  state.selection = null;
+  render();
+}
+
+function onKey(e) {
+  if (!state.selection) return;
+  if (e.key === "Escape") {
+    state.pinned = false;
+    state.selection = null;
+    render();
+    return;
+  }
+  const moves = { ArrowUp: [-1, 0], ArrowDown: [1, 0], ArrowLeft: [0, -1], ArrowRight: [0, 1] };
+  if (!state.pinned || !moves[e.key] || e.target.closest?.("input, button")) return;
+  e.preventDefault();
+  const g = state.byName[state.selection.layer];
+  state.selection = { layer: g.name, ...moveCell(g, state.selection, ...moves[e.key]) };
+  render();
+}
+
+/** The windows to highlight and the arithmetic for the selected cell. */
+function describe(cell) {
+  const { byName, weights } = state;
+  const layers = state.data?.layers;
+  const g = byName[cell.layer];
+  const field = receptiveField(byName, cell.layer, cell.y, cell.x);
+  const sel = { cell, pinned: state.pinned, windows: [], field, explanation: null, value: undefined };
+  if (!layers) return sel;
+  const [, h, w] = dims(g);
+  sel.value = layers[g.name][(cell.c * h + cell.y) * w + cell.x];
+  const win = sourceWindow(byName, cell.layer, cell.c, cell.y, cell.x);
+  switch (g.kind) {
+    case "conv":
+      sel.explanation = explainConv(byName, layers, weights[g.name], g.name, cell);
+      for (let c = win.c0; c < win.c0 + win.depth; c++) sel.windows.push({ ...win, c });
+      break;
+    case "maxpool": {
+      const ex = explainPool(byName, layers, g.name, cell);
+      sel.explanation = ex;
+      sel.windows.push({ ...win, c: cell.c, winner: ex.winnerCell });
+      break;
+    }
+    case "relu":
+      sel.explanation = explainRelu(byName, layers, g.name, cell);
+      sel.windows.push({ ...win, c: cell.c });
+      break;
+    case "dense": {
+      const ex = explainDense(byName, layers, weights[g.name], g.name, cell);
+      sel.explanation = ex;
+      const src = byName[g.source];
+      for (const t of ex.top) {
+        sel.windows.push(isMap(src) ? { layer: src.name, c: t.cell.c, y: t.cell.y, x: t.cell.x, h: 1, w: 1 }
+                                    : { layer: src.name, c: t.index, y: 0, x: 0, h: 1, w: 1 });
+      }
+      break;
+    }
+    case "softmax":
+      sel.explanation = explainSoftmax(byName, layers, g.name, cell);
+      for (let c = 0; c < dims(byName[g.source])[0]; c++) sel.windows.push({ layer: g.source, c, y: 0, x: 0, h: 1, w: 1 });
+      break;
+    default:
+      sel.explanation = { kind: "input", value: sel.value };
+  }
+  return sel;
+}
+
+function render() {
+  if (!state.selection) {
+    network.highlight(null);
+    inspector.update(null);
+    return;
+  }
+  const sel = describe(state.selection);
+  network.highlight(sel);
+  inspector.update(sel.explanation ? sel : null);
+}
+
+main().catch((err) => {
+  const e = $("error");
+  if (e) e.textContent = `Could not start: ${err.message}`;
+  throw err;
+});
