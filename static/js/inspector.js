@@ -75,7 +75,10 @@ export class Inspector {
     }
     r.append(list);
     const sums = ex.maps.map((m) => fmt(m.sum)).join(" + ");
-    r.append(el("p", { className: "formula", textContent: `z = ${sums} + ${fmt(ex.bias)} = ${fmt(ex.z)}` }),
+    const zLine = el("p", { className: "formula", textContent: `z = ${sums} + ${fmt(ex.bias)} = ${fmt(ex.z)}` });
+    zLine.dataset.testid = "inspector-z";
+    zLine.dataset.value = ex.z;
+    r.append(zLine,
              el("p", { className: "formula", textContent: `ReLU(z) = ${fmt(ex.relu)}` }));
   }
 

@@ -1,0 +1,197 @@
+"""The visualizer in a real Chromium against the real server and the real weights."""
+
+import base64
+
+import httpx
+import numpy as np
+import pytest
+
+from tests.browser.conftest import open_page, screenshot
+from tests.browser.drawing import STROKES, draw, hover_cell, settle
+
+pytestmark = pytest.mark.browser
+
+
+def windows(page):
+    """Every highlighted source window as (layer, channel, y, x, h, w)."""
+    return sorted(
+        tuple(int(v) if v.isdigit() else v for v in w)
+        for w in page.locator("[data-testid=source-window]").evaluate_all(
+            "els => els.map(e => [e.dataset.layer, e.dataset.channel, e.dataset.y, "
+            "e.dataset.x, e.dataset.h, e.dataset.w])"
+        )
+    )
+
+
+@pytest.mark.parametrize("digit", [1, 7, 0])
+def test_drawing_a_digit_with_the_mouse_predicts_it(page, digit):
+    draw(page, STROKES[digit])
+    settle(page)
+    assert page.get_by_test_id("prediction").text_content() == str(digit)
+    assert page.get_by_test_id("announce").text_content() == f"Prediction: {digit}"
+    screenshot(page, f"drawn-{digit}-1366x768")
+
+
+def test_layers_update_while_drawing_not_only_at_stroke_end(page):
+    box = page.get_by_test_id("draw-pad").bounding_box()
+    page.mouse.move(box["x"] + 140, box["y"] + 40)
+    page.mouse.down()
+    for i in range(1, 30):
+        page.mouse.move(box["x"] + 140, box["y"] + 40 + i * 6)
+    page.wait_for_function("() => window.lenetStats.requests > 0 && window.lenetState.data")
+    assert page.evaluate("window.lenetState.data !== null")  # answered before the mouse is up
+    page.mouse.up()
+    settle(page)
+    assert page.evaluate("window.lenetStats.inFlightMax") == 1
+
+
+def test_every_layer_is_drawn_in_network_order(page, live_server):
+    names = [g["name"] for g in httpx.get(f"{live_server}/api/model").json()["layers"]]
+    shown = page.locator("[data-testid^=layer-]").evaluate_all(
+        "els => els.map(e => e.dataset.testid.slice(6))")
+    assert shown == names
+    assert page.locator("[data-testid=layer-conv2] canvas").count() == 16
+    assert page.locator("[data-testid=layer-input] canvas").count() == 1
+
+
+@pytest.mark.parametrize(("c", "y", "x"), [(3, 1, 2), (15, 4, 0)])
+def test_hovering_a_pool2_cell_highlights_its_2x2_window_in_relu2(page, c, y, x):
+    draw(page, STROKES[7])
+    settle(page)
+    hover_cell(page, "pool2", c, y, x)
+    assert windows(page) == [("relu2", c, 2 * y, 2 * x, 2, 2)]
+    assert page.locator(".box.winner").count() == 1
+
+
+def test_hovering_a_conv2_cell_highlights_a_5x5_window_in_each_pool1_map(page):
+    draw(page, STROKES[0])
+    settle(page)
+    hover_cell(page, "conv2", 9, 3, 4)
+    assert windows(page) == [("pool1", ch, 3, 4, 5, 5) for ch in range(6)]
+    assert page.locator(".edges line").count() > 0
+    field = page.locator("[data-testid=layer-input] .box.field")
+    assert field.count() == 1  # the receptive field on the 32x32 input
+
+
+def test_relu_and_dense_cells_show_their_sources(page):
+    draw(page, STROKES[1])
+    settle(page)
+    hover_cell(page, "relu1", 2, 10, 11)
+    assert windows(page) == [("conv1", 2, 10, 11, 1, 1)]
+    hover_cell(page, "fc2", 0, 0, 3)
+    found = windows(page)
+    assert len(found) == 8 and {w[0] for w in found} == {"relu3"}
+
+
+def test_inspector_conv_numbers_match_the_api(page, live_server):
+    answers = []
+    page.on("response", lambda r: r.url.endswith("/api/predict") and answers.append(r))
+    draw(page, STROKES[7])
+    settle(page)
+    body = answers[-1].json()  # the answer the page shows now
+    pool1 = next(lay for lay in body["layers"] if lay["name"] == "pool1")
+    pool1 = np.frombuffer(base64.b64decode(pool1["data"]), "<f4").reshape(pool1["shape"])
+    w = httpx.get(f"{live_server}/api/weights/conv2").json()
+    weights, bias = np.asarray(w["weights"]), np.asarray(w["bias"])
+    c, y, x = 5, 2, 3
+    hover_cell(page, "conv2", c, y, x)
+    inspector = page.get_by_test_id("inspector")
+    grids = inspector.locator("table.numgrid")
+    assert grids.count() == 12  # a patch and a filter for each of the 6 input maps
+    for ch in range(6):
+        patch = np.array(grids.nth(2 * ch).locator("td").all_text_contents(), float)
+        filt = np.array(grids.nth(2 * ch + 1).locator("td").all_text_contents(), float)
+        assert np.allclose(patch, pool1[ch, y : y + 5, x : x + 5].ravel(), rtol=6e-3, atol=6e-3)
+        assert np.allclose(filt, weights[c, ch].ravel(), rtol=6e-3, atol=6e-3)
+    z = float(inspector.get_by_test_id("inspector-z").get_attribute("data-value"))
+    expected = float((pool1[:, y : y + 5, x : x + 5] * weights[c]).sum() + bias[c])
+    assert z == pytest.approx(expected, rel=1e-4, abs=1e-4)
+    conv2 = next(lay for lay in body["layers"] if lay["name"] == "conv2")
+    conv2 = np.frombuffer(base64.b64decode(conv2["data"]), "<f4").reshape(conv2["shape"])
+    assert z == pytest.approx(float(conv2[c, y, x]), rel=1e-4, abs=1e-4)
+
+
+def test_click_pins_arrows_move_and_escape_releases(page):
+    draw(page, STROKES[7])
+    settle(page)
+    hover_cell(page, "pool1", 2, 5, 5, click=True)
+    assert windows(page) == [("relu1", 2, 10, 10, 2, 2)]
+    page.mouse.move(5, 5)  # leaving does not drop a pinned cell
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowDown")
+    assert windows(page) == [("relu1", 2, 12, 12, 2, 2)]
+    page.keyboard.press("Escape")
+    assert windows(page) == []
+
+
+def pad_ink(page) -> int:
+    return page.get_by_test_id("draw-pad").evaluate(
+        "c => c.getContext('2d').getImageData(0, 0, c.width, c.height).data"
+        ".reduce((s, v, i) => s + (i % 4 === 0 ? v : 0), 0)")
+
+
+def test_undo_removes_the_last_stroke_and_clear_empties_everything(page):
+    draw(page, STROKES[7])
+    settle(page)
+    assert page.get_by_test_id("prediction").text_content() == "7"
+    both = pad_ink(page)
+    page.get_by_test_id("undo").click()
+    settle(page)
+    assert 0 < pad_ink(page) < both  # only the first stroke, the bar of the 7, is left
+    assert page.get_by_test_id("prediction").text_content() != ""
+    page.get_by_test_id("clear").click()
+    settle(page)
+    assert pad_ink(page) == 0
+    assert page.get_by_test_id("prediction").text_content() == ""
+
+
+def test_sample_loads_an_mnist_digit_and_its_label(page):
+    page.route("**/api/sample", lambda route: route.continue_(url=route.request.url + "?index=0"))
+    page.get_by_test_id("sample").click()
+    page.wait_for_function(
+        "() => document.querySelector('[data-testid=sample-label]').textContent")
+    assert "labelled 7" in page.get_by_test_id("sample-label").text_content()
+    page.wait_for_function(
+        "() => document.querySelector('[data-testid=prediction]').textContent")
+    assert page.get_by_test_id("prediction").text_content() == "7"
+
+
+def test_toggles_hide_pre_activations_and_share_one_scale(page):
+    page.get_by_test_id("show-pre").uncheck()
+    for name in ("conv1", "conv2", "fc1", "fc2", "fc3"):
+        assert page.get_by_test_id(f"layer-{name}").is_hidden()
+    assert page.get_by_test_id("layer-relu1").is_visible()
+    page.get_by_test_id("show-pre").check()
+    assert page.get_by_test_id("layer-conv1").is_visible()
+
+
+def test_controls_are_labelled_and_reachable_by_keyboard(page):
+    for testid in ("clear", "undo", "sample"):
+        assert page.get_by_test_id(testid).text_content().strip()
+    seen = set()
+    for _ in range(25):
+        page.keyboard.press("Tab")
+        seen.add(page.evaluate("document.activeElement.dataset.testid || ''"))
+    assert {"clear", "undo", "sample", "brush", "show-pre", "normalise"} <= seen
+
+
+def test_phone_viewport_has_no_horizontal_scroll(phone):
+    draw(phone, STROKES[7])
+    settle(phone)
+    assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    assert phone.get_by_test_id("prediction").text_content() == "7"
+    hover_cell(phone, "pool2", 3, 2, 2)
+    assert windows(phone) == [("relu2", 3, 4, 4, 2, 2)]
+    screenshot(phone, "visualizer-390x844")
+
+
+def test_screenshots_at_both_sizes(browser, live_server):
+    for w, h in ((1366, 768), (390, 844)):
+        pg = open_page(browser, live_server, w, h)
+        draw(pg, STROKES[7])
+        settle(pg)
+        hover_cell(pg, "conv2", 4, 3, 3)
+        path = screenshot(pg, f"visualizer-{w}x{h}")
+        assert path.stat().st_size > 10_000
+        assert pg.console_errors == []
+        pg.close()
