@@ -65,6 +65,23 @@ def col2im(cols: np.ndarray, x_shape: tuple, kh: int, kw: int, stride: int) -> n
     return dx
 
 
+def conv2d_channels_first(x: np.ndarray, w: np.ndarray, b: np.ndarray, stride: int = 1):
+    """Convolution on a channels-first batch, as one matrix product (the batch path).
+
+    x: (C, N, H, W), w: (F, C, KH, KW), b: (F,) -> (F, N, OH, OW)
+    """
+    c, n, h, wd = x.shape
+    f, _, kh, kw = w.shape
+    oh, ow = (h - kh) // stride + 1, (wd - kw) // stride + 1
+    sc, sn, sh, sw = x.strides
+    win = as_strided(
+        x, (c, kh, kw, n, oh, ow), (sc, sh, sw, sn, sh * stride, sw * stride), writeable=False
+    )
+    y = w.reshape(f, -1).astype(x.dtype, copy=False) @ win.reshape(c * kh * kw, n * oh * ow)
+    y += b.astype(x.dtype, copy=False)[:, None]
+    return y.reshape(f, n, oh, ow)
+
+
 def conv2d_naive(x: np.ndarray, w: np.ndarray, b: np.ndarray, stride: int = 1) -> np.ndarray:
     """Reference convolution (cross-correlation) by explicit loops.
 

@@ -20,7 +20,7 @@ from model.lenet import LeNet
 
 @dataclass
 class TrainConfig:
-    epochs: int = 20
+    epochs: int = 40
     batch_size: int = 128
     optimizer: str = "adam"  # or "sgd" (momentum 0.9)
     lr: float = 2e-3

@@ -1,12 +1,17 @@
 """Strokes on the draw pad, in pad coordinates (0-280), made with the real mouse."""
 
+import itertools
 import math
 
 STROKES = {
     1: [[(140, 45), (138, 235)]],
     7: [[(80, 60), (200, 60)], [(200, 60), (115, 235)]],
-    0: [[(140 + 60 * math.sin(t / 24 * 2 * math.pi), 140 - 90 * math.cos(t / 24 * 2 * math.pi))
-         for t in range(25)]],
+    0: [
+        [
+            (140 + 60 * math.sin(t / 24 * 2 * math.pi), 140 - 90 * math.cos(t / 24 * 2 * math.pi))
+            for t in range(25)
+        ]
+    ],
 }
 
 
@@ -20,7 +25,7 @@ def draw(page, strokes, steps=6):
     for stroke in strokes:
         page.mouse.move(*at(stroke[0]))
         page.mouse.down()
-        for a, b in zip(stroke, stroke[1:], strict=False):
+        for a, b in itertools.pairwise(stroke):
             for i in range(1, steps + 1):
                 t = i / steps
                 page.mouse.move(*at((a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t)))

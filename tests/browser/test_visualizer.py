@@ -48,7 +48,8 @@ def test_layers_update_while_drawing_not_only_at_stroke_end(page):
 def test_every_layer_is_drawn_in_network_order(page, live_server):
     names = [g["name"] for g in httpx.get(f"{live_server}/api/model").json()["layers"]]
     shown = page.locator("[data-testid^=layer-]").evaluate_all(
-        "els => els.map(e => e.dataset.testid.slice(6))")
+        "els => els.map(e => e.dataset.testid.slice(6))"
+    )
     assert shown == names
     assert page.locator("[data-testid=layer-conv2] canvas").count() == 16
     assert page.locator("[data-testid=layer-input] canvas").count() == 1
@@ -127,7 +128,8 @@ def test_click_pins_arrows_move_and_escape_releases(page):
 def pad_ink(page) -> int:
     return page.get_by_test_id("draw-pad").evaluate(
         "c => c.getContext('2d').getImageData(0, 0, c.width, c.height).data"
-        ".reduce((s, v, i) => s + (i % 4 === 0 ? v : 0), 0)")
+        ".reduce((s, v, i) => s + (i % 4 === 0 ? v : 0), 0)"
+    )
 
 
 def test_undo_removes_the_last_stroke_and_clear_empties_everything(page):
@@ -148,11 +150,9 @@ def test_undo_removes_the_last_stroke_and_clear_empties_everything(page):
 def test_sample_loads_an_mnist_digit_and_its_label(page):
     page.route("**/api/sample", lambda route: route.continue_(url=route.request.url + "?index=0"))
     page.get_by_test_id("sample").click()
-    page.wait_for_function(
-        "() => document.querySelector('[data-testid=sample-label]').textContent")
+    page.wait_for_function("() => document.querySelector('[data-testid=sample-label]').textContent")
     assert "labelled 7" in page.get_by_test_id("sample-label").text_content()
-    page.wait_for_function(
-        "() => document.querySelector('[data-testid=prediction]').textContent")
+    page.wait_for_function("() => document.querySelector('[data-testid=prediction]').textContent")
     assert page.get_by_test_id("prediction").text_content() == "7"
 
 

@@ -103,3 +103,13 @@ def test_bad_ink_is_refused_clearly():
         to_network_input(np.zeros((2, 3, 5)))
     with pytest.raises(ValueError, match="NaN"):
         to_network_input(np.array([[0.0, np.nan]]))
+
+
+def test_drawing_style_digits_keep_98_percent(net, digits):
+    """Fixture digits drawn as in a browser (random place, height 80-250 px, stroke width)."""
+    from model.evaluate import drawing_style_inputs
+
+    images, labels = digits
+    x = drawing_style_inputs(images, seed=1)
+    accuracy = (net.predict(x).argmax(axis=1) == labels).mean()
+    assert accuracy >= 0.98, accuracy

@@ -1,0 +1,44 @@
+"""The command line: predict on a PNG file, in words and in JSON; clear failures."""
+
+import json
+
+import numpy as np
+from PIL import Image
+
+from app.cli import main
+
+
+def test_predict_prints_the_digit_and_ten_probabilities(tmp_path, digits, capsys):
+    path = tmp_path / "digit.png"
+    Image.fromarray(np.kron(digits[0][0], np.ones((6, 6), np.uint8))).save(path)
+    assert main(["predict", str(path)]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith(f"digit {digits[1][0]} (")
+    assert len(out) == 11
+    assert main(["predict", str(path), "--json"]) == 0
+    body = json.loads(capsys.readouterr().out)
+    assert body["prediction"] == digits[1][0] and abs(sum(body["probabilities"]) - 1) < 1e-5
+
+
+def test_predict_on_a_dark_ink_scan_inverts_it(tmp_path, digits, capsys):
+    path = tmp_path / "scan.png"
+    Image.fromarray(255 - np.kron(digits[0][1], np.ones((5, 5), np.uint8))).save(path)
+    main(["predict", str(path), "--json"])
+    assert json.loads(capsys.readouterr().out)["prediction"] == digits[1][1]
+
+
+def test_predict_says_blank_and_refuses_a_non_image(tmp_path, capsys):
+    blank = tmp_path / "blank.png"
+    Image.new("L", (50, 50)).save(blank)
+    main(["predict", str(blank)])
+    assert "blank" in capsys.readouterr().out
+    bad = tmp_path / "bad.png"
+    bad.write_text("hello")
+    assert main(["predict", str(bad)]) == 2
+    assert "not a readable image" in capsys.readouterr().err
+
+
+def test_a_missing_weights_file_is_one_line(tmp_path, capsys):
+    assert main(["predict", "x.png", "--weights", str(tmp_path / "none.npz")]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [f"lenet-vis: {tmp_path / 'none.npz'}: file is missing"]
