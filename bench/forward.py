@@ -76,8 +76,8 @@ def torch_lenet(net: LeNet):
     model = TorchLeNet().eval()
     with torch.no_grad():
         for name in ("conv1", "conv2", "fc1", "fc2", "fc3"):
-            getattr(model, name).weight.copy_(torch.from_numpy(net.layers[name].params["W"]))
-            getattr(model, name).bias.copy_(torch.from_numpy(net.layers[name].params["b"]))
+            getattr(model, name).weight.copy_(torch.from_numpy(net.layers[name].params["W"].copy()))
+            getattr(model, name).bias.copy_(torch.from_numpy(net.layers[name].params["b"].copy()))
     return torch, model
 
 

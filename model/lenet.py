@@ -17,7 +17,7 @@ import numpy as np
 from model.layers import Conv2D, Dense, MaxPool2D, ReLU, ShapeError, Softmax
 
 INPUT_SHAPE = (1, 32, 32)
-PREDICT_CHUNK = 256
+PREDICT_CHUNK = 64
 
 
 class WeightsError(ValueError):
