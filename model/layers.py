@@ -253,7 +253,7 @@ class MaxPool2D:
     def infer(self, x: np.ndarray) -> np.ndarray:
         """x: (N, C, H, W) -> y: (N, C, OH, OW), without recording the winners."""
         _expect_ndim(x, 4, "MaxPool2D")
-        c, oh, ow = self.output_shape(x.shape[1:])
+        _, oh, ow = self.output_shape(x.shape[1:])
         k = self.kernel
         s = self.stride
         out = x[:, :, 0 : s * oh : s, 0 : s * ow : s].copy()
