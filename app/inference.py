@@ -16,7 +16,7 @@ from app.errors import InputError
 from app.schemas import LAYER_NAMES
 from model.geometry import geometry_by_name
 from model.lenet import LeNet
-from model.preprocess import image_to_ink, is_blank, to_network_input
+from model.preprocess import image_to_ink, to_network_input
 
 KINDS = {name: g.kind for name, g in geometry_by_name().items()}
 NETWORK_SIDES = (28, 32)
@@ -83,7 +83,8 @@ def check_ink(rows: list[list[float]], settings: Settings, loc: list) -> np.ndar
 def network_input(ink: np.ndarray, preprocess: bool, loc: list) -> tuple[np.ndarray, bool]:
     """Ink (H, W) 0-255 -> the (32, 32) network input in [0, 1], and whether it is blank."""
     if preprocess:
-        return to_network_input(ink), is_blank(ink)
+        x = to_network_input(ink)
+        return x, not x.any()  # all zeros exactly when there was no ink
     if ink.shape not in ((28, 28), (32, 32)):
         raise InputError(
             loc,

@@ -44,9 +44,11 @@ end
 
 
 def drawing_png() -> bytes:
-    """A 7 drawn on a 280x280 canvas, as the page sends it."""
-    img = Image.new("L", (280, 280))
-    ImageDraw.Draw(img).line([(80, 60), (200, 60), (115, 235)], fill=255, width=18, joint="curve")
+    """A 7 drawn on the pad, as the page sends it: an RGBA PNG, 140 pixels a side."""
+    img = Image.new("RGBA", (140, 140), (0, 0, 0, 255))
+    ImageDraw.Draw(img).line(
+        [(40, 30), (100, 30), (58, 118)], fill=(255, 255, 255, 255), width=9, joint="curve"
+    )
     buf = io.BytesIO()
     img.save(buf, "PNG", optimize=True)
     return buf.getvalue()
@@ -107,7 +109,7 @@ def forward_time(repeat: int = 2000) -> tuple[float, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--seconds", type=float, default=5)
+    parser.add_argument("--seconds", type=int, default=5)
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--connections", type=int, nargs="+", default=[1, 8, 64])
     args = parser.parse_args()
@@ -144,7 +146,7 @@ def main() -> None:
 
     print(
         f"\nforward (every layer), in-process: {fwd * 1e6:.0f} us; "
-        f"decoding + preprocessing the 280x280 PNG: {prep * 1e6:.0f} us\n"
+        f"decoding + preprocessing the 140x140 RGBA PNG: {prep * 1e6:.0f} us\n"
     )
     print(
         f"{'workers':>7} {'request':<22}{'conns':>6}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}"

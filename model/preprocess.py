@@ -23,20 +23,16 @@ def image_to_ink(img: Image.Image) -> np.ndarray:
     Transparent pixels are background. An opaque image whose border is bright (dark ink on
     paper) is inverted.
     """
-    has_alpha = img.mode in ("RGBA", "LA", "PA") or "transparency" in img.info
-    if has_alpha:
-        rgba = np.asarray(img.convert("RGBA"), dtype=np.float32)
-        alpha = rgba[..., 3] / 255
-        lum = np.asarray(img.convert("RGBA").convert("L"), dtype=np.float32)
-        if alpha.min() < 1:
+    if img.mode in ("RGBA", "LA", "PA") or "transparency" in img.info:
+        img = img.convert("RGBA")
+        if img.getextrema()[3][0] < 255:  # some transparency: transparent is background
+            alpha = np.asarray(img.getchannel("A"), dtype=np.float32) / 255
+            lum = np.asarray(img.convert("L"), dtype=np.float32)
             weight = alpha.sum()
             mean_lum = float((lum * alpha).sum() / weight) if weight > 0 else 0.0
             strokes = 255 - lum if mean_lum < 128 else lum
-            return (strokes * alpha).astype(np.float32)
-        ink = lum
-    else:
-        ink = np.asarray(img.convert("L"), dtype=np.float32)
-    return invert_if_bright_border(ink)
+            return strokes * alpha
+    return invert_if_bright_border(np.asarray(img.convert("L"), dtype=np.float32))
 
 
 def invert_if_bright_border(ink: np.ndarray) -> np.ndarray:
@@ -71,21 +67,21 @@ def to_network_input(image) -> np.ndarray:
     Steps: ink bounding box; longer side scaled to 20 px (Pillow, anti-aliased); brightest
     value to 1; centre of mass moved to the centre of the 28x28 field; padded to 32x32.
     """
-    ink = np.clip(as_ink(image), 0, 255)
+    ink = as_ink(image)
     out = np.zeros((FIELD + 2 * PAD, FIELD + 2 * PAD), np.float32)
-    peak = float(ink.max(initial=0))
+    peak = min(float(ink.max(initial=0)), 255.0)
     if peak < BLANK_MAX:
         return out
-    rows = np.flatnonzero((ink > BOX_THRESHOLD * peak).any(axis=1))
-    cols = np.flatnonzero((ink > BOX_THRESHOLD * peak).any(axis=0))
-    crop = ink[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
+    mask = ink > BOX_THRESHOLD * peak
+    rows = np.flatnonzero(mask.any(axis=1))
+    cols = np.flatnonzero(mask.any(axis=0))
+    crop = np.clip(ink[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1], 0, 255)
     h, w = crop.shape
     scale = BOX / max(h, w)
     size = (max(1, round(w * scale)), max(1, round(h * scale)))
+    # reducing_gap: a fast integer box reduction first, then Lanczos for the last factor of 2
     digit = np.asarray(
-        Image.fromarray(np.ascontiguousarray(crop, dtype=np.float32)).resize(
-            size, Image.Resampling.LANCZOS
-        )
+        Image.fromarray(crop).resize(size, Image.Resampling.LANCZOS, reducing_gap=2.0)
     )
     digit = np.clip(digit, 0, None)
     top = float(digit.max())
@@ -93,12 +89,10 @@ def to_network_input(image) -> np.ndarray:
         return out
     digit = (digit / top).astype(np.float32)
     # place so the centre of mass lands on the centre of the 28x28 field (pixel 14, as MNIST)
-    ys, xs = np.indices(digit.shape)
     mass = digit.sum()
-    cy, cx = (ys * digit).sum() / mass, (xs * digit).sum() / mass
-    oy = PAD + round(FIELD / 2 - cy)
-    ox = PAD + round(FIELD / 2 - cx)
-    _paste(out, digit, oy, ox)
+    cy = digit.sum(axis=1) @ np.arange(digit.shape[0]) / mass
+    cx = digit.sum(axis=0) @ np.arange(digit.shape[1]) / mass
+    _paste(out, digit, PAD + round(FIELD / 2 - cy), PAD + round(FIELD / 2 - cx))
     return out
 
 

@@ -12,7 +12,8 @@ export class DrawPad {
     this.strokes = [];
     this.base = null; // a loaded sample digit, drawn under the strokes
     this.brush = 18;
-    this.size = 280; // CSS pixels; the exported PNG has this many pixels a side
+    this.size = 280; // CSS pixels a side
+    this.exportSize = 140; // pixels a side of the PNG sent to the server: ample for a 20 px box
     this.active = null;
     this.ctx = canvas.getContext("2d");
     this.resize();
@@ -122,12 +123,15 @@ export class DrawPad {
     }
   }
 
-  /** The drawing as a compact grayscale PNG data URL, `size` pixels a side. */
+  /** The drawing as a compact PNG data URL, `exportSize` pixels a side. */
   toPNG() {
-    const out = document.createElement("canvas");
-    out.width = out.height = this.size;
-    const ctx = out.getContext("2d");
-    ctx.drawImage(this.canvas, 0, 0, this.size, this.size);
-    return out.toDataURL("image/png");
+    if (!this.out) {
+      this.out = document.createElement("canvas");
+      this.out.width = this.out.height = this.exportSize;
+    }
+    const ctx = this.out.getContext("2d");
+    ctx.imageSmoothingQuality = "high";
+    ctx.drawImage(this.canvas, 0, 0, this.exportSize, this.exportSize);
+    return this.out.toDataURL("image/png");
   }
 }
