@@ -74,6 +74,7 @@ async function loadSample() {
 }
 
 function onDrawingChange(reason) {
+  if (reason === "stroke") prediction.scheduleChart();
   if (reason === "draw" || reason === "stroke") {
     if (state.inputAt === null) state.inputAt = performance.now();
     if (reason === "draw" && state.sample && !pad.base) state.sample = null;
@@ -119,7 +120,7 @@ async function sendIfIdle() {
 function showResult() {
   performance.mark("render-start");
   network.update(state);
-  prediction.update(state.data);
+  prediction.update(state.data, pad.active !== null);
   const d = state.data;
   $("announce").textContent = !d ? "" : d.blank ? "No ink." : `Prediction: ${d.prediction}`;
   render();

@@ -7,10 +7,11 @@ export class PredictionView {
     this.confEl = confEl;
     this.chartEl = chartEl;
     this.pending = null;
-    this.drawn = false;
+    this.timer = null;
   }
 
-  update(data) {
+  /** data: the decoded prediction or null; drawing: a stroke is under way (the chart waits). */
+  update(data, drawing = false) {
     if (!data || data.blank) {
       this.digitEl.textContent = "";
       this.confEl.textContent = data ? "no ink yet: draw a digit" : "";
@@ -18,19 +19,25 @@ export class PredictionView {
       this.digitEl.textContent = String(data.prediction);
       this.confEl.textContent = `${(100 * data.probabilities[data.prediction]).toFixed(1)}% sure`;
     }
-    this.scheduleChart(data);
+    this.pending = data;
+    if (!drawing) this.scheduleChart();
   }
 
-  // Plotly takes several milliseconds; the chart follows at most once per animation frame.
-  scheduleChart(data) {
-    const first = this.pending === null;
-    this.pending = data;
-    if (first) requestAnimationFrame(() => this.drawChart());
+  // Plotly takes several milliseconds a draw, which would hold up the live layers: the chart
+  // waits while a stroke is under way (the digit and confidence above it are instant) and
+  // then follows at most four times a second.
+  scheduleChart() {
+    if (this.timer) return;
+    const wait = Math.max(0, 250 - (performance.now() - (this.last || -1e9)));
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.last = performance.now();
+      this.drawChart();
+    }, wait);
   }
 
   drawChart() {
     const data = this.pending;
-    this.pending = null;
     if (!window.Plotly) return;
     const p = data && !data.blank ? data.probabilities : new Array(10).fill(0);
     const best = data && !data.blank ? data.prediction : -1;
