@@ -100,6 +100,28 @@ class ModelInfo(BaseModel):
 
 
 class PredictResponse(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "prediction": 7,
+                    "probabilities": [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0],
+                    "input": "AAAAAAAAAAAAAAAA...",
+                    "layers": [
+                        {
+                            "name": "fc3",
+                            "kind": "dense",
+                            "shape": [10],
+                            "data": [-3.1, -2.0, 1.5, 2.2, -4.0, -1.1, -9.8, 14.2, -0.4, 3.0],
+                        }
+                    ],
+                    "blank": False,
+                    "model": {"name": "lenet-vis LeNet", "weights_sha256": "3f0c..."},
+                }
+            ]
+        }
+    )
+
     prediction: int = Field(..., ge=0, le=9)
     probabilities: list[float] = Field(..., min_length=10, max_length=10)
     input: str | list[Any] | None = Field(..., description="The 32x32 network input.")
@@ -115,6 +137,23 @@ class BatchItem(BaseModel):
 
 
 class BatchResponse(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "results": [
+                        {
+                            "prediction": 7,
+                            "probabilities": [0, 0, 0, 0, 0, 0, 0, 1, 0, 0],
+                            "blank": False,
+                        }
+                    ],
+                    "model": {"name": "lenet-vis LeNet", "weights_sha256": "3f0c..."},
+                }
+            ]
+        }
+    )
+
     results: list[BatchItem]
     model: ModelInfo
 
@@ -131,6 +170,31 @@ class LayerInfo(BaseModel):
 
 
 class ModelResponse(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "lenet-vis LeNet",
+                    "layers": [
+                        {
+                            "name": "conv2",
+                            "kind": "conv",
+                            "input_shape": [6, 14, 14],
+                            "output_shape": [16, 10, 10],
+                            "kernel": 5,
+                            "stride": 1,
+                            "parameters": 2416,
+                            "source": "pool1",
+                        }
+                    ],
+                    "parameters": 63802,
+                    "weights_sha256": "3f0c...",
+                    "metrics": {"test_accuracy": 0.9943, "epochs": 40},
+                }
+            ]
+        }
+    )
+
     name: str
     layers: list[LayerInfo]
     parameters: int
@@ -139,6 +203,21 @@ class ModelResponse(BaseModel):
 
 
 class WeightsResponse(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "layer": "fc3",
+                    "weights": "base64...",
+                    "weights_shape": [10, 100],
+                    "bias": "base64...",
+                    "bias_shape": [10],
+                    "encoding": "base64",
+                }
+            ]
+        }
+    )
+
     layer: str
     weights: str | list[Any]
     weights_shape: list[int]

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import numpy as np
 from fastapi import APIRouter, Query, Request
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from app.errors import InputError
 
@@ -15,6 +15,10 @@ router = APIRouter(prefix="/api", tags=["samples"])
 
 
 class Sample(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"index": 0, "label": 7, "image": [[0] * 28] * 28}]}
+    )
+
     index: int
     label: int
     image: list[list[int]]

@@ -70,7 +70,7 @@ export function moveCell(layer, cell, dy, dx) {
     return { c, y: 0, x: 0 };
   }
   return {
-    c: cell.c,
+    c: Math.min(n - 1, cell.c),
     y: Math.min(h - 1, Math.max(0, cell.y + dy)),
     x: Math.min(w - 1, Math.max(0, cell.x + dx)),
   };

@@ -64,6 +64,13 @@ function wireControls() {
     render();
   });
   document.addEventListener("keydown", onKey);
+  // keyboard users reach the network too: focusing it pins its first cell
+  const stage = $("network");
+  stage.tabIndex = 0;
+  stage.setAttribute("aria-label", "The network. Arrow keys move the pinned cell, Page Up and Page Down change layer, Escape releases.");
+  stage.addEventListener("focus", () => {
+    if (!state.selection) pin({ layer: state.model.layers[0].name, c: 0, y: 0, x: 0 });
+  });
 }
 
 async function loadSample() {
@@ -156,10 +163,20 @@ function onKey(e) {
     return;
   }
   const moves = { ArrowUp: [-1, 0], ArrowDown: [1, 0], ArrowLeft: [0, -1], ArrowRight: [0, 1] };
-  if (!state.pinned || !moves[e.key] || e.target.closest?.("input, button")) return;
+  const layerStep = { PageUp: -1, PageDown: 1 }[e.key];
+  if (!state.pinned || (!moves[e.key] && !layerStep) || e.target.closest?.("input, button")) return;
   e.preventDefault();
-  const g = state.byName[state.selection.layer];
-  state.selection = { layer: g.name, ...moveCell(g, state.selection, ...moves[e.key]) };
+  let g = state.byName[state.selection.layer];
+  if (layerStep) { // the same place, as near as it fits, in the previous or next visible layer
+    const visible = state.model.layers.filter((l) => state.showPre || !["conv", "dense"].includes(l.kind));
+    const i = visible.findIndex((l) => l.name === g.name) + layerStep;
+    if (i < 0 || i >= visible.length) return;
+    g = state.byName[visible[i].name];
+    const cell = moveCell(g, state.selection, 0, 0);
+    state.selection = { layer: g.name, ...cell };
+  } else {
+    state.selection = { layer: g.name, ...moveCell(g, state.selection, ...moves[e.key]) };
+  }
   render();
 }
 

@@ -71,3 +71,14 @@ def test_a_bad_weights_file_stops_the_start_with_one_line(tmp_path):
     assert lines == [
         f"lenet-vis: cannot start: {tmp_path / 'lenet.npz'}: not a .npz (zip) file, or truncated"
     ]
+
+
+def test_every_operation_documents_an_example(client):
+    spec = client.get("/openapi.json").json()
+    schemas = spec["components"]["schemas"]
+    for path, ops in spec["paths"].items():
+        for method, op in ops.items():
+            ref = op["responses"]["200"]["content"]["application/json"].get("schema", {})
+            name = ref.get("$ref", "").split("/")[-1]
+            example = op["responses"]["200"]["content"]["application/json"].get("example")
+            assert example or schemas.get(name, {}).get("examples"), (method, path)

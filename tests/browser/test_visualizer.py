@@ -195,3 +195,16 @@ def test_screenshots_at_both_sizes(browser, live_server):
         assert path.stat().st_size > 10_000
         assert pg.console_errors == []
         pg.close()
+
+
+def test_keyboard_alone_can_walk_the_network(page):
+    draw(page, STROKES[7])
+    settle(page)
+    page.get_by_test_id("network").focus()
+    assert "input" in page.get_by_test_id("inspector").text_content()
+    page.keyboard.press("PageDown")  # conv1, channel 0, (0, 0)
+    assert windows(page) == [("input", 0, 0, 0, 5, 5)]
+    for _ in range(3):
+        page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowDown")
+    assert windows(page) == [("input", 0, 1, 3, 5, 5)]
