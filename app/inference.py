@@ -60,24 +60,37 @@ def decode_image_bytes(raw: bytes, settings: Settings, loc: list) -> np.ndarray:
     return image_to_ink(img)
 
 
-def check_ink(rows: list[list[float]], settings: Settings, loc: list) -> np.ndarray:
-    """Nested lists -> ink (H, W) float32, or an InputError saying what is wrong."""
+def check_matrix(
+    rows, loc: list, sides: tuple[int, int], values: tuple[float, float], what: str = "image"
+) -> np.ndarray:
+    """Nested lists -> (H, W) float array, or an InputError saying what is wrong."""
     if not rows or not rows[0]:
-        raise InputError(loc, "the image is empty")
+        raise InputError(loc, f"the {what} is empty")
     width = len(rows[0])
     for i, row in enumerate(rows):
         if len(row) != width:
             raise InputError(loc, f"ragged rows: row 0 has {width} values, row {i} has {len(row)}")
-    ink = np.asarray(rows, dtype=np.float32)
-    h, w = ink.shape
-    lo, hi = settings.min_side, settings.max_side
-    if not (lo <= h <= hi and lo <= w <= hi):
-        raise InputError(loc, f"image is {h}x{w}; each side must be between {lo} and {hi}")
-    if not np.isfinite(ink).all():
-        raise InputError(loc, "the image holds NaN or Infinity")
-    if ink.min() < 0 or ink.max() > 255:
-        raise InputError(loc, f"values must lie in 0-255, found {ink.min():g} to {ink.max():g}")
-    return ink
+    arr = np.asarray(rows, dtype=np.float64)
+    h, w = arr.shape
+    if not (sides[0] <= h <= sides[1] and sides[0] <= w <= sides[1]):
+        raise InputError(
+            loc, f"{what} is {h}x{w}; each side must be between {sides[0]} and {sides[1]}"
+        )
+    if not np.isfinite(arr).all():
+        raise InputError(loc, f"the {what} holds NaN or Infinity")
+    if arr.min() < values[0] or arr.max() > values[1]:
+        raise InputError(
+            loc,
+            f"values must lie in {values[0]:g} to {values[1]:g}, found "
+            f"{arr.min():g} to {arr.max():g}",
+        )
+    return arr
+
+
+def check_ink(rows: list[list[float]], settings: Settings, loc: list) -> np.ndarray:
+    """An ink array for the network: sides within the settings, values 0-255, float32."""
+    sides = (settings.min_side, settings.max_side)
+    return check_matrix(rows, loc, sides, (0, 255)).astype(np.float32)
 
 
 def network_input(ink: np.ndarray, preprocess: bool, loc: list) -> tuple[np.ndarray, bool]:

@@ -15,7 +15,7 @@ from fastapi.staticfiles import StaticFiles
 from app import errors
 from app.config import ROOT, Settings, get_settings
 from app.middleware import BodyLimit, SecurityHeaders
-from app.routes import docs, health, model, pages, predict, samples
+from app.routes import docs, health, learn, model, pages, predict, samples
 from model.lenet import LeNet, WeightsError
 
 log = logging.getLogger("lenet_vis")
@@ -50,6 +50,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(model.router)
     app.include_router(health.router)
     app.include_router(samples.router)
+    app.include_router(learn.router)
     app.include_router(docs.router)
     app.include_router(pages.router)
     app.mount("/static/swagger", StaticFiles(directory=SWAGGER_ASSETS), name="swagger")

@@ -182,6 +182,12 @@ def train(cfg: TrainConfig, progress=None) -> tuple[LeNet, dict]:
     return net, net.metadata
 
 
+def misclassified(net: LeNet, images: np.ndarray, labels: np.ndarray) -> list[tuple[int, int]]:
+    """(index, predicted digit) of each uint8 (N, 28, 28) MNIST digit the network gets wrong."""
+    pred = net.predict(mnist_to_input(images)).argmax(axis=1)
+    return [(int(i), int(pred[i])) for i in np.flatnonzero(pred != labels)]
+
+
 def _step(opt, net: LeNet, flat_grads: dict) -> None:
     """Apply one optimiser step to the net's parameters, keyed `layer.param`."""
     flat = {}

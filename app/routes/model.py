@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import orjson
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
+from pydantic import BaseModel, ConfigDict
 
 from app import inference
 from app.deps import NetDep
 from app.errors import InputError
+from app.routes.samples import fixture_digits
 from app.schemas import Encoding, ErrorResponse, ModelResponse, WeightsResponse
 from model.geometry import model_summary
+from model.train import misclassified
 
 router = APIRouter(prefix="/api", tags=["model"])
 METRIC_KEYS = (
@@ -37,6 +40,60 @@ async def model(net: NetDep) -> Response:
         "metrics": {k: meta[k] for k in METRIC_KEYS if k in meta}
         | {"epochs": len(meta.get("history", []))},
     }
+    return Response(orjson.dumps(body), media_type="application/json")
+
+
+CARD_KEYS = (*METRIC_KEYS, "confusion_matrix", "history", "config", "weights_sha256")
+
+
+class Misclassified(BaseModel):
+    index: int
+    label: int
+    prediction: int
+    image: list[list[int]]
+
+
+class ModelCard(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+        json_schema_extra={
+            "examples": [
+                {
+                    "test_accuracy": 0.9943,
+                    "per_class_accuracy": [0.99] * 10,
+                    "confusion_matrix": [[980] + [0] * 9] + [[0] * 10] * 9,
+                    "history": [
+                        {
+                            "epoch": 1,
+                            "train_loss": 0.7,
+                            "train_accuracy": 0.78,
+                            "val_loss": 0.1,
+                            "val_accuracy": 0.97,
+                        }
+                    ],
+                    "misclassified": [
+                        {"index": 247, "label": 4, "prediction": 6, "image": [[0] * 28] * 28}
+                    ],
+                }
+            ]
+        },
+    )
+
+    misclassified: list[Misclassified]
+
+
+@router.get("/model/card", response_model=ModelCard)
+async def model_card(request: Request, net: NetDep) -> Response:
+    """The training record of weights/lenet.json, and the fixture digits the network gets wrong."""
+    state = request.app.state
+    if getattr(state, "misclassified", None) is None:
+        images, labels = fixture_digits(state)
+        state.misclassified = [
+            {"index": i, "label": int(labels[i]), "prediction": p, "image": images[i].tolist()}
+            for i, p in misclassified(net, images, labels)
+        ]
+    body = {k: net.metadata[k] for k in CARD_KEYS if k in net.metadata}
+    body["misclassified"] = state.misclassified
     return Response(orjson.dumps(body), media_type="application/json")
 
 

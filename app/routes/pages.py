@@ -13,3 +13,13 @@ templates = Jinja2Templates(directory=ROOT / "templates")
 @router.get("/", response_class=HTMLResponse)
 async def visualize(request: Request):
     return templates.TemplateResponse(request, "index.html", {"page": "visualize"})
+
+
+@router.get("/learn", response_class=HTMLResponse)
+async def learn(request: Request):
+    return templates.TemplateResponse(request, "learn.html", {"page": "learn"})
+
+
+@router.get("/model", response_class=HTMLResponse)
+async def model_card(request: Request):
+    return templates.TemplateResponse(request, "model.html", {"page": "model"})

@@ -24,8 +24,8 @@ class Sample(BaseModel):
     image: list[list[int]]
 
 
-def _fixture(request: Request) -> tuple[np.ndarray, np.ndarray]:
-    state = request.app.state
+def fixture_digits(state) -> tuple[np.ndarray, np.ndarray]:
+    """The committed MNIST test digits (uint8 (N, 28, 28)) and labels, read once."""
     if getattr(state, "samples", None) is None:
         with np.load(state.settings.samples, allow_pickle=False) as z:
             state.samples = (z["images"], z["labels"])
@@ -39,7 +39,7 @@ async def sample(
 ) -> Sample:
     """A 28x28 MNIST test digit (uint8, 255 ink) and its true label. MNIST: LeCun & Cortes,
     CC BY-SA 3.0."""
-    images, labels = _fixture(request)
+    images, labels = fixture_digits(request.app.state)
     if index is None:
         index = random.randrange(len(images))
     if not 0 <= index < len(images):

@@ -21,3 +21,24 @@ export function predict(pngDataUrl) {
     body: JSON.stringify({ image_base64: pngDataUrl, encoding: "base64" }),
   }).then(json);
 }
+
+async function post(path, body) {
+  return fetch(path, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+  }).then(json);
+}
+
+export const convolve = (image, kernel, stride = 1, padding = 0) =>
+  post("/api/convolve", { image, kernel, stride, padding });
+export const pool = (image, size, stride, mode) => post("/api/pool", { image, size, stride, mode });
+export const gradient = (pngDataUrl, target) => post("/api/gradient", { image_base64: pngDataUrl, target });
+export const getModelCard = () => fetch("/api/model/card").then(json);
+
+/** GET /api/feature-map-size; a 422 comes back as {error}. */
+export async function featureMapSize(params) {
+  const r = await fetch(`/api/feature-map-size?${new URLSearchParams(params)}`);
+  const body = await r.json();
+  return r.ok ? body : { error: body.detail.map((d) => d.msg).join("; ") };
+}

@@ -1,32 +1,11 @@
 // The inspector: the hovered or pinned cell and the arithmetic that made it. Render module.
-import { css, diverging, gray, absMax } from "./colour.js";
-
-const fmt = (v) => (Math.abs(v) >= 100 || v === 0 ? v.toFixed(1) : v.toPrecision(3));
+import { css, diverging } from "./colour.js";
+import { numGrid, fmt } from "./numgrid.js";
 
 function el(tag, props = {}, ...children) {
   const e = Object.assign(document.createElement(tag), props);
   e.append(...children);
   return e;
-}
-
-/** A k x k grid of numbers, each cell tinted in the page's colour language. */
-function grid(values, k, signed, label) {
-  const table = el("table", { className: "numgrid" });
-  table.setAttribute("aria-label", label);
-  const limit = absMax(values);
-  for (let i = 0; i < values.length / k; i++) {
-    const tr = el("tr");
-    for (let j = 0; j < k; j++) {
-      const v = values[i * k + j];
-      const td = el("td", { textContent: fmt(v) });
-      const rgb = signed ? diverging(v, limit) : gray(v, limit);
-      td.style.background = css(rgb);
-      td.style.color = rgb[0] + rgb[1] + rgb[2] > 380 ? "#000" : "#fff";
-      tr.append(td);
-    }
-    table.append(tr);
-  }
-  return table;
 }
 
 export class Inspector {
@@ -68,9 +47,9 @@ export class Inspector {
     for (const m of ex.maps) {
       list.append(el("div", { className: "conv-map" },
         el("span", { className: "label", textContent: `map ${m.channel}: patch` }),
-        grid(m.patch, ex.k, false, `input patch of map ${m.channel}`),
+        numGrid(m.patch, ex.k, false, `input patch of map ${m.channel}`),
         el("span", { className: "label", textContent: "filter" }),
-        grid(m.filter, ex.k, true, `filter for map ${m.channel}`),
+        numGrid(m.filter, ex.k, true, `filter for map ${m.channel}`),
         el("span", { className: "sum", textContent: `= ${fmt(m.sum)}` })));
     }
     r.append(list);
@@ -85,7 +64,7 @@ export class Inspector {
   pool(ex) {
     const r = this.root;
     r.append(el("p", { textContent: `max of the ${ex.values.length} values in its ${ex.window.h}x${ex.window.w} window (ties: the first wins)` }));
-    const t = grid(ex.values, ex.window.w, false, "pooling window");
+    const t = numGrid(ex.values, ex.window.w, false, "pooling window");
     t.querySelectorAll("td")[ex.winner].classList.add("winner");
     r.append(t, el("p", { className: "formula", textContent: `max = ${fmt(ex.values[ex.winner])}` }));
   }

@@ -7,6 +7,7 @@ import { indexLayers, sourceWindow, receptiveField, moveCell, dims, isMap } from
 import { explainConv, explainPool, explainDense, explainSoftmax, explainRelu } from "./explain.js";
 import { legendGradient } from "./colour.js";
 import { DrawPad } from "./drawpad.js";
+import { saveDrawing } from "./drawing.js";
 import { NetworkView } from "./network.js";
 import { Inspector } from "./inspector.js";
 import { PredictionView } from "./probs.js";
@@ -46,13 +47,15 @@ async function main() {
   $("legend-scale").style.background = legendGradient();
   wireControls();
   network.update(state);
+  const asked = new URLSearchParams(location.search).get("sample");
+  if (asked !== null) await loadSample(Number(asked));
   document.body.dataset.ready = "true";
 }
 
 function wireControls() {
   $("clear").addEventListener("click", () => { state.sample = null; pad.clear(); });
   $("undo").addEventListener("click", () => pad.undo());
-  $("sample").addEventListener("click", loadSample);
+  $("sample").addEventListener("click", () => loadSample());
   $("brush").addEventListener("input", (e) => { pad.brush = Number(e.target.value); });
   $("normalise").addEventListener("change", (e) => {
     state.normalise = e.target.checked ? "layer" : "map";
@@ -73,8 +76,8 @@ function wireControls() {
   });
 }
 
-async function loadSample() {
-  const s = await api.getSample();
+async function loadSample(index) {
+  const s = await api.getSample(Number.isInteger(index) ? index : undefined);
   state.sample = { index: s.index, label: s.label };
   $("sample-label").textContent = `MNIST test digit #${s.index}, labelled ${s.label}`;
   pad.loadDigit(s.image);
@@ -88,6 +91,7 @@ function onDrawingChange(reason) {
   }
   if (reason === "clear") $("sample-label").textContent = "";
   if (pad.isEmpty) {
+    saveDrawing(null);
     state.data = null;
     state.dirty = false;
     showResult();
@@ -108,7 +112,9 @@ async function sendIfIdle() {
   try {
     stats.open += 1; // counted around the fetch itself, so the benchmark can check the rule
     stats.inFlightMax = Math.max(stats.inFlightMax, stats.open);
-    const body = await api.predict(pad.toPNG()).finally(() => { stats.open -= 1; });
+    const png = pad.toPNG();
+    const body = await api.predict(png).finally(() => { stats.open -= 1; });
+    saveDrawing(pad.isEmpty ? null : png); // the lessons work on this drawing
     if (!pad.isEmpty) state.data = decodePrediction(body);
     showResult();
     if (started !== null) {
