@@ -78,13 +78,23 @@ class PoolRequest(BaseModel):
 class SizeResponse(BaseModel):
     model_config = ConfigDict(
         json_schema_extra={
-            "examples": [{"output_size": 28, "depth": 6, "formula": "(32 - 5 + 2*0) / 1 + 1 = 28"}]
+            "examples": [
+                {
+                    "fits": True,
+                    "output_size": 28,
+                    "depth": 6,
+                    "formula": "(32 - 5 + 2*0) / 1 + 1 = 28",
+                    "reason": None,
+                }
+            ]
         }
     )
 
-    output_size: int
+    fits: bool = Field(..., description="Whether the filter fits a whole number of times.")
+    output_size: int | None
     depth: int
     formula: str
+    reason: str | None = Field(None, description="Why it does not fit, in words.")
 
 
 class GradientRequest(ImageInput):
@@ -168,13 +178,19 @@ async def feature_map_size(
     padding: Annotated[int, Query(ge=0, le=64, description="Zero-padding P.")] = 0,
     depth: Annotated[int, Query(ge=1, le=1024, description="Number of filters.")] = 6,
 ) -> SizeResponse:
-    """(W - F + 2P) / S + 1, or a 422 that says why the filter does not fit."""
+    """(W - F + 2P) / S + 1; when the filter does not fit, `fits` is false and `reason` says why."""
+    formula = f"({width} - {filter_size} + 2*{padding}) / {stride} + 1"
     try:
         size = lessons.feature_map_size(width, filter_size, stride, padding)
     except ShapeError as exc:
-        raise InputError(["query"], str(exc)) from None
-    formula = f"({width} - {filter_size} + 2*{padding}) / {stride} + 1 = {size}"
-    return SizeResponse(output_size=size, depth=depth, formula=formula)
+        return SizeResponse(
+            fits=False,
+            output_size=None,
+            depth=depth,
+            formula=f"{formula} is not a whole number",
+            reason=str(exc),
+        )
+    return SizeResponse(fits=True, output_size=size, depth=depth, formula=f"{formula} = {size}")
 
 
 @router.post(

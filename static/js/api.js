@@ -36,9 +36,5 @@ export const pool = (image, size, stride, mode) => post("/api/pool", { image, si
 export const gradient = (pngDataUrl, target) => post("/api/gradient", { image_base64: pngDataUrl, target });
 export const getModelCard = () => fetch("/api/model/card").then(json);
 
-/** GET /api/feature-map-size; a 422 comes back as {error}. */
-export async function featureMapSize(params) {
-  const r = await fetch(`/api/feature-map-size?${new URLSearchParams(params)}`);
-  const body = await r.json();
-  return r.ok ? body : { error: body.detail.map((d) => d.msg).join("; ") };
-}
+export const featureMapSize = (params) =>
+  fetch(`/api/feature-map-size?${new URLSearchParams(params)}`).then(json);

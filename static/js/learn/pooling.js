@@ -35,8 +35,18 @@ export class PoolingLesson {
     this.mode = $("pool-mode").value;
     paint($("pool-input"), this.input, false, PX);
     $("pool-input").dataset.values = JSON.stringify(this.input);
+    if (!(this.size >= 1 && this.stride >= 1)) return; // mid-typing
+    const asked = (this.asked = (this.asked || 0) + 1);
+    const fit = await api.featureMapSize({ width: w, filter_size: this.size, stride: this.stride, padding: 0 })
+      .catch((err) => ({ fits: false, reason: err.message }));
+    if (asked !== this.asked) return;
+    if (!fit.fits) {
+      $("pool-error").textContent = `That window does not fit: ${fit.reason}.`;
+      return;
+    }
     try {
       const body = await api.pool(this.input, this.size, this.stride, this.mode);
+      if (asked !== this.asked) return; // a newer setting was chosen meanwhile
       this.output = body.output;
       $("pool-error").textContent = "";
       paint($("pool-output"), body.output, false, PX * this.stride);

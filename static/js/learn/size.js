@@ -10,12 +10,23 @@ export class SizeLesson {
 
   async update() {
     const $ = this.$;
-    const [w, f, s, p, depth] = this.ids.map((id) => Number($(id).value));
-    const body = await api.featureMapSize({ width: w, filter_size: f, stride: s, padding: p, depth });
-    if (body.error) {
+    const values = this.ids.map((id) => Number($(id).value));
+    if (values.some((v) => !Number.isInteger(v) || v < 0)) return; // mid-typing
+    const [w, f, s, p, depth] = values;
+    const asked = (this.asked = (this.asked || 0) + 1);
+    let body;
+    try {
+      body = await api.featureMapSize({ width: w, filter_size: f, stride: s, padding: p, depth });
+    } catch (err) {
+      if (asked === this.asked) $("size-error").textContent = `Out of range: ${err.message}`;
+      return;
+    }
+    if (asked !== this.asked) return; // a newer question was asked meanwhile
+    if (!body.fits) {
       $("size-output").textContent = "";
-      $("size-formula").textContent = `(${w} − ${f} + 2×${p}) / ${s} + 1 is not a whole number`;
-      $("size-error").textContent = `This does not fit: ${body.error}. Change the stride or the padding so that W − F + 2P divides by S.`;
+      delete $("size-output").dataset.size;
+      $("size-formula").textContent = body.formula;
+      $("size-error").textContent = `This does not fit: ${body.reason}. Change the stride or the padding so that W − F + 2P divides by S.`;
       this.draw(w, p, null, depth);
       return;
     }
