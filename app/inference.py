@@ -60,6 +60,13 @@ def decode_image_bytes(raw: bytes, settings: Settings, loc: list) -> np.ndarray:
     return image_to_ink(img)
 
 
+def ink_from(item, settings: Settings, loc: list) -> np.ndarray:
+    """The ink of a request carrying `image` (an array) or `image_base64` (a PNG or JPEG)."""
+    if item.image is not None:
+        return check_ink(item.image, settings, [*loc, "image"])
+    return decode_base64_image(item.image_base64, settings, [*loc, "image_base64"])
+
+
 def check_matrix(
     rows, loc: list, sides: tuple[int, int], values: tuple[float, float], what: str = "image"
 ) -> np.ndarray:

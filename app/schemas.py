@@ -234,3 +234,6 @@ class ErrorItem(BaseModel):
 
 class ErrorResponse(BaseModel):
     detail: list[ErrorItem]
+
+
+CLIENT_ERRORS = {code: {"model": ErrorResponse} for code in (400, 413, 415, 422)}

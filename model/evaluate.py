@@ -59,20 +59,13 @@ def drawing_style_inputs(images: np.ndarray, seed: int = 0, progress: bool = Fal
     return out
 
 
-def per_class_report(probs: np.ndarray, labels: np.ndarray) -> dict:
-    """Accuracy overall and per class. probs: (N, 10), labels: (N,)."""
-    pred = probs.argmax(axis=1)
-    per_class = [float((pred[labels == d] == d).mean()) for d in range(10)]
-    return {"accuracy": float((pred == labels).mean()), "per_class_accuracy": per_class}
-
-
 def evaluate_all(weights, drawn: int = 10000, seed: int = 0, as_json: bool = False) -> dict:
     """Print (and return) accuracy on the MNIST test set and the drawing-style set."""
     from tqdm import tqdm
 
     from model.data import load_mnist
     from model.lenet import LeNet
-    from model.train import mnist_to_input
+    from model.train import classification_report, mnist_to_input
 
     net = LeNet.load(weights)
     data = load_mnist()
@@ -83,10 +76,10 @@ def evaluate_all(weights, drawn: int = 10000, seed: int = 0, as_json: bool = Fal
             for i in tqdm(range(0, len(x), 1000), desc="MNIST test", unit="k", file=sys.stderr)
         ]
     )
-    results = {"mnist_test": per_class_report(probs, data.test_labels)}
+    results = {"mnist_test": classification_report(probs, data.test_labels)}
     if drawn:
         xd = drawing_style_inputs(data.test_images[:drawn], seed=seed, progress=True)
-        results["drawing_style"] = per_class_report(net.predict(xd), data.test_labels[:drawn])
+        results["drawing_style"] = classification_report(net.predict(xd), data.test_labels[:drawn])
         results["drawing_style"]["size"] = len(xd)
     if as_json:
         print(json.dumps(results, indent=1))

@@ -91,7 +91,11 @@ def learning_rate(cfg: TrainConfig, progress: float) -> float:
 
 def evaluate(net: LeNet, x: np.ndarray, y: np.ndarray) -> dict:
     """Loss, accuracy, per-class accuracy and confusion matrix. x: (N, 1, 32, 32), y: (N,)."""
-    probs = net.predict(x)
+    return classification_report(net.predict(x), y)
+
+
+def classification_report(probs: np.ndarray, y: np.ndarray) -> dict:
+    """The same figures from probabilities (N, 10) and labels (N,)."""
     pred = probs.argmax(axis=1)
     loss = float(-np.log(np.clip(probs[np.arange(len(y)), y], 1e-12, None)).mean())
     confusion = np.zeros((10, 10), np.int64)

@@ -12,12 +12,11 @@ from pydantic import BaseModel, ConfigDict, Field
 from app import inference
 from app.deps import NetDep, SettingsDep, require_json
 from app.errors import InputError
-from app.schemas import SEVEN, ErrorResponse, ImageInput
+from app.schemas import CLIENT_ERRORS, SEVEN, ImageInput
 from model import lessons
 from model.layers import ShapeError
 
 router = APIRouter(prefix="/api", tags=["learn"])
-ERRORS = {code: {"model": ErrorResponse} for code in (400, 413, 415, 422)}
 LESSON_IMAGE = [[1, 1, 1, 0, 0], [0, 1, 1, 1, 0], [0, 0, 1, 1, 1], [0, 0, 1, 1, 0], [0, 1, 1, 0, 0]]
 LESSON_KERNEL = [[1, 0, 1], [0, 1, 0], [1, 0, 1]]
 MATRIX_SIDES = (1, 1024)
@@ -141,7 +140,7 @@ def _json(body: dict) -> Response:
 @router.post(
     "/convolve",
     response_model=MatrixResponse,
-    responses=ERRORS,
+    responses=CLIENT_ERRORS,
     dependencies=[Depends(require_json)],
 )
 async def convolve(body: ConvolveRequest) -> Response:
@@ -158,7 +157,10 @@ async def convolve(body: ConvolveRequest) -> Response:
 
 
 @router.post(
-    "/pool", response_model=MatrixResponse, responses=ERRORS, dependencies=[Depends(require_json)]
+    "/pool",
+    response_model=MatrixResponse,
+    responses=CLIENT_ERRORS,
+    dependencies=[Depends(require_json)],
 )
 async def pool(body: PoolRequest) -> Response:
     """Max, average or sum pooling of `image`."""
@@ -170,7 +172,7 @@ async def pool(body: PoolRequest) -> Response:
     return _json({"output": out, "shape": list(out.shape), "winners": winners})
 
 
-@router.get("/feature-map-size", response_model=SizeResponse, responses=ERRORS)
+@router.get("/feature-map-size", response_model=SizeResponse, responses=CLIENT_ERRORS)
 async def feature_map_size(
     width: Annotated[int, Query(ge=1, le=4096, description="Input width W.")] = 32,
     filter_size: Annotated[int, Query(ge=1, le=64, description="Filter size F.")] = 5,
@@ -196,15 +198,12 @@ async def feature_map_size(
 @router.post(
     "/gradient",
     response_model=GradientResponse,
-    responses=ERRORS,
+    responses=CLIENT_ERRORS,
     dependencies=[Depends(require_json)],
 )
 async def gradient(body: GradientRequest, net: NetDep, settings: SettingsDep) -> Response:
     """The loss of the drawing against `target` and its gradient on the 32x32 input pixels."""
-    if body.image is not None:
-        ink = inference.check_ink(body.image, settings, ["body", "image"])
-    else:
-        ink = inference.decode_base64_image(body.image_base64, settings, ["body", "image_base64"])
+    ink = inference.ink_from(body, settings, ["body"])
     x, blank = inference.network_input(ink, body.preprocess, ["body", "image"])
     loss, grad, probs = lessons.input_gradient(net, x, body.target)
     return _json(

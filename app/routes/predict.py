@@ -13,24 +13,16 @@ from app import inference
 from app.deps import NetDep, SettingsDep, require_json
 from app.errors import InputError
 from app.schemas import (
+    CLIENT_ERRORS,
     LAYER_NAMES,
     BatchRequest,
     BatchResponse,
     Encoding,
-    ErrorResponse,
-    ImageInput,
     PredictRequest,
     PredictResponse,
 )
 
 router = APIRouter(prefix="/api", tags=["predict"])
-ERRORS = {code: {"model": ErrorResponse} for code in (400, 413, 415, 422)}
-
-
-def _ink(item: ImageInput, settings, loc: list) -> np.ndarray:
-    if item.image is not None:
-        return inference.check_ink(item.image, settings, [*loc, "image"])
-    return inference.decode_base64_image(item.image_base64, settings, [*loc, "image_base64"])
 
 
 def _json(body: bytes) -> Response:
@@ -40,18 +32,18 @@ def _json(body: bytes) -> Response:
 @router.post(
     "/predict",
     response_model=PredictResponse,
-    responses=ERRORS,
+    responses=CLIENT_ERRORS,
     dependencies=[Depends(require_json)],
 )
 async def predict(body: PredictRequest, net: NetDep, settings: SettingsDep) -> Response:
     """Classify one image and return every layer's output (or those named in `layers`)."""
     layers = inference.requested_layers(body.layers, ["body", "layers"])
-    ink = _ink(body, settings, ["body"])
+    ink = inference.ink_from(body, settings, ["body"])
     x, blank = inference.network_input(ink, body.preprocess, ["body", "image"])
     return _json(inference.predict_bytes(net, x, blank, layers, body.encoding))
 
 
-@router.post("/predict/image", response_model=PredictResponse, responses=ERRORS)
+@router.post("/predict/image", response_model=PredictResponse, responses=CLIENT_ERRORS)
 async def predict_image(
     net: NetDep,
     settings: SettingsDep,
@@ -78,7 +70,7 @@ async def predict_image(
 @router.post(
     "/predict/batch",
     response_model=BatchResponse,
-    responses=ERRORS,
+    responses=CLIENT_ERRORS,
     dependencies=[Depends(require_json)],
 )
 async def predict_batch(body: BatchRequest, net: NetDep, settings: SettingsDep) -> Response:
@@ -91,7 +83,9 @@ async def predict_batch(body: BatchRequest, net: NetDep, settings: SettingsDep) 
     inputs, blanks = [], []
     for i, item in enumerate(body.images):
         x, blank = inference.network_input(
-            _ink(item, settings, ["body", "images", i]), body.preprocess, ["body", "images", i]
+            inference.ink_from(item, settings, ["body", "images", i]),
+            body.preprocess,
+            ["body", "images", i],
         )
         inputs.append(x)
         blanks.append(blank)

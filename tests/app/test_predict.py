@@ -5,21 +5,9 @@ import numpy as np
 from model.preprocess import to_network_input
 from model.train import mnist_to_input
 from tests.app.helpers import data_url, decode_f32, jpeg_bytes, png_bytes
+from tests.model.test_lenet import NAMES as LAYER_NAMES
 
-NAMES = [
-    "conv1",
-    "relu1",
-    "pool1",
-    "conv2",
-    "relu2",
-    "pool2",
-    "fc1",
-    "relu3",
-    "fc2",
-    "relu4",
-    "fc3",
-    "softmax",
-]
+NAMES = LAYER_NAMES[1:]  # every layer after the input
 
 
 def big_digit(digits, i=0):
