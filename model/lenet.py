@@ -65,11 +65,6 @@ class LeNet:
 
     # ------------------------------------------------------------------ parameters
 
-    @property
-    def names(self) -> list[str]:
-        """Every layer name in network order, the input first."""
-        return ["input", *self.layers]
-
     def initialise(self, seed: int) -> None:
         """He-normal weights, zero biases."""
         rng = np.random.default_rng(seed)

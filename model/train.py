@@ -109,7 +109,7 @@ def classification_report(probs: np.ndarray, y: np.ndarray) -> dict:
     }
 
 
-def train(cfg: TrainConfig, progress=None) -> tuple[LeNet, dict]:
+def train(cfg: TrainConfig) -> tuple[LeNet, dict]:
     """Train a LeNet on MNIST; returns the network and its metadata (also saved to cfg.out)."""
     from tqdm import tqdm
 
@@ -164,8 +164,6 @@ def train(cfg: TrainConfig, progress=None) -> tuple[LeNet, dict]:
             f"{record['train_accuracy']:.4f} | val loss {record['val_loss']:.4f} acc "
             f"{record['val_accuracy']:.4f} | {record['seconds']:.0f}s"
         )
-        if progress:
-            progress(record)
 
     test = evaluate(net, mnist_to_input(data.test_images), data.test_labels)
     meta = {
