@@ -19,7 +19,7 @@ from model.layers import ShapeError
 router = APIRouter(prefix="/api", tags=["learn"])
 LESSON_IMAGE = [[1, 1, 1, 0, 0], [0, 1, 1, 1, 0], [0, 0, 1, 1, 1], [0, 0, 1, 1, 0], [0, 1, 1, 0, 0]]
 LESSON_KERNEL = [[1, 0, 1], [0, 1, 0], [1, 0, 1]]
-MATRIX_SIDES = (1, 1024)
+MATRIX_SIDES = (1, 256)  # im2col of a 256x256 image with an 11x11 kernel is 63 MB; bounded
 VALUES = (-1e6, 1e6)
 
 
@@ -33,7 +33,7 @@ class ConvolveRequest(BaseModel):
         },
     )
 
-    image: list[list[float]] = Field(..., description="H x W numbers (1 <= H, W <= 1024).")
+    image: list[list[float]] = Field(..., description="H x W numbers (1 <= H, W <= 256).")
     kernel: list[list[float]] = Field(..., description="A square K x K filter, K <= 11.")
     stride: int = Field(1, ge=1, le=8)
     padding: int = Field(0, ge=0, le=8)
@@ -68,7 +68,7 @@ class PoolRequest(BaseModel):
         },
     )
 
-    image: list[list[float]] = Field(..., description="H x W numbers (1 <= H, W <= 1024).")
+    image: list[list[float]] = Field(..., description="H x W numbers (1 <= H, W <= 256).")
     size: int = Field(2, ge=1, le=8)
     stride: int = Field(2, ge=1, le=8)
     mode: Literal["max", "average", "sum"] = "max"

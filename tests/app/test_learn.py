@@ -142,3 +142,8 @@ def test_model_card_is_the_training_record_and_the_fixtures_mistakes(client, net
     assert [m["index"] for m in card["misclassified"]] == wrong.tolist()
     for m in card["misclassified"]:
         assert m["label"] == digits[1][m["index"]] != m["prediction"]
+
+
+def test_lesson_matrices_are_bounded_in_size(client):
+    r = client.post("/api/convolve", json={"image": [[0] * 300] * 300, "kernel": [[1] * 11] * 11})
+    assert_error(r, 422, "image", "between 1 and 256")
