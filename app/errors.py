@@ -8,6 +8,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from model.layers import ShapeError
+
 
 class InputError(Exception):
     """Bad input found after parsing (an undecodable image, an unknown layer...)."""
@@ -31,6 +33,11 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(InputError)
     async def _input_error(_: Request, exc: InputError) -> Response:
         return error_response(exc.status, [{"loc": exc.loc, "msg": exc.msg, "type": exc.kind}])
+
+    @app.exception_handler(ShapeError)
+    async def _shape_error(_: Request, exc: ShapeError) -> Response:
+        """A window that does not fit its input (the lessons' convolution and pooling)."""
+        return error_response(422, [{"loc": ["body"], "msg": str(exc), "type": "value_error"}])
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(_: Request, exc: RequestValidationError) -> Response:

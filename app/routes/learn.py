@@ -149,10 +149,7 @@ async def convolve(body: ConvolveRequest) -> Response:
     kernel = inference.check_matrix(body.kernel, ["body", "kernel"], (1, 11), VALUES, "kernel")
     if kernel.shape[0] != kernel.shape[1]:
         raise InputError(["body", "kernel"], f"the kernel must be square, not {kernel.shape}")
-    try:
-        out = lessons.convolve2d(image, kernel, body.stride, body.padding)
-    except ShapeError as exc:
-        raise InputError(["body"], str(exc)) from None
+    out = lessons.convolve2d(image, kernel, body.stride, body.padding)
     return _json({"output": out, "shape": list(out.shape)})
 
 
@@ -165,10 +162,7 @@ async def convolve(body: ConvolveRequest) -> Response:
 async def pool(body: PoolRequest) -> Response:
     """Max, average or sum pooling of `image`."""
     image = inference.check_matrix(body.image, ["body", "image"], MATRIX_SIDES, VALUES)
-    try:
-        out, winners = lessons.pool2d(image, body.size, body.stride, body.mode)
-    except ShapeError as exc:
-        raise InputError(["body"], str(exc)) from None
+    out, winners = lessons.pool2d(image, body.size, body.stride, body.mode)
     return _json({"output": out, "shape": list(out.shape), "winners": winners})
 
 
