@@ -8,6 +8,7 @@ from fastapi import Depends, Request
 
 from app.config import Settings
 from app.errors import InputError
+from app.schemas import CLIENT_ERRORS
 from model.lenet import LeNet
 
 
@@ -30,6 +31,9 @@ async def require_json(request: Request) -> None:
             "unsupported_media_type",
         )
 
+
+# for @router.post(...) of a route with a JSON body: 415 unless JSON, and the 4xx it may answer
+JSON_BODY = {"responses": CLIENT_ERRORS, "dependencies": [Depends(require_json)]}
 
 NetDep = Annotated[LeNet, Depends(get_net)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]

@@ -9,6 +9,7 @@ import warnings
 
 import numpy as np
 import orjson
+from fastapi.responses import Response
 from PIL import Image, UnidentifiedImageError
 
 from app.config import Settings
@@ -131,6 +132,13 @@ def encode(array: np.ndarray, encoding: str):
     if encoding == "base64":
         return base64.b64encode(np.ascontiguousarray(array, dtype="<f4").tobytes()).decode()
     return np.ascontiguousarray(array, dtype=np.float32)
+
+
+def json_response(body: dict | bytes) -> Response:
+    """A JSON response from a dict (NumPy arrays written by orjson) or from ready bytes."""
+    if not isinstance(body, bytes):
+        body = orjson.dumps(body, option=orjson.OPT_SERIALIZE_NUMPY)
+    return Response(body, media_type="application/json")
 
 
 def model_info(net: LeNet) -> dict:

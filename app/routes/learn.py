@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-import orjson
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from app import inference
-from app.deps import NetDep, SettingsDep, require_json
+from app.deps import JSON_BODY, NetDep, SettingsDep
 from app.errors import InputError
 from app.schemas import CLIENT_ERRORS, SEVEN, ImageInput
 from model import lessons
@@ -131,17 +130,10 @@ class GradientResponse(BaseModel):
     blank: bool
 
 
-def _json(body: dict) -> Response:
-    return Response(
-        orjson.dumps(body, option=orjson.OPT_SERIALIZE_NUMPY), media_type="application/json"
-    )
-
-
 @router.post(
     "/convolve",
     response_model=MatrixResponse,
-    responses=CLIENT_ERRORS,
-    dependencies=[Depends(require_json)],
+    **JSON_BODY,
 )
 async def convolve(body: ConvolveRequest) -> Response:
     """Slide `kernel` over `image` with the network's own convolution layer."""
@@ -150,20 +142,19 @@ async def convolve(body: ConvolveRequest) -> Response:
     if kernel.shape[0] != kernel.shape[1]:
         raise InputError(["body", "kernel"], f"the kernel must be square, not {kernel.shape}")
     out = lessons.convolve2d(image, kernel, body.stride, body.padding)
-    return _json({"output": out, "shape": list(out.shape)})
+    return inference.json_response({"output": out, "shape": list(out.shape)})
 
 
 @router.post(
     "/pool",
     response_model=MatrixResponse,
-    responses=CLIENT_ERRORS,
-    dependencies=[Depends(require_json)],
+    **JSON_BODY,
 )
 async def pool(body: PoolRequest) -> Response:
     """Max, average or sum pooling of `image`."""
     image = inference.check_matrix(body.image, ["body", "image"], MATRIX_SIDES, VALUES)
     out, winners = lessons.pool2d(image, body.size, body.stride, body.mode)
-    return _json({"output": out, "shape": list(out.shape), "winners": winners})
+    return inference.json_response({"output": out, "shape": list(out.shape), "winners": winners})
 
 
 @router.get("/feature-map-size", response_model=SizeResponse, responses=CLIENT_ERRORS)
@@ -192,15 +183,14 @@ async def feature_map_size(
 @router.post(
     "/gradient",
     response_model=GradientResponse,
-    responses=CLIENT_ERRORS,
-    dependencies=[Depends(require_json)],
+    **JSON_BODY,
 )
 async def gradient(body: GradientRequest, net: NetDep, settings: SettingsDep) -> Response:
     """The loss of the drawing against `target` and its gradient on the 32x32 input pixels."""
     ink = inference.ink_from(body, settings, ["body"])
     x, blank = inference.network_input(ink, body.preprocess, ["body", "image"])
     loss, grad, probs = lessons.input_gradient(net, x, body.target)
-    return _json(
+    return inference.json_response(
         {
             "target": body.target,
             "loss": float(loss),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import orjson
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict
@@ -40,7 +39,7 @@ async def model(net: NetDep) -> Response:
         "metrics": {k: meta[k] for k in METRIC_KEYS if k in meta}
         | {"epochs": len(meta.get("history", []))},
     }
-    return Response(orjson.dumps(body), media_type="application/json")
+    return inference.json_response(body)
 
 
 CARD_KEYS = (*METRIC_KEYS, "confusion_matrix", "history", "config", "weights_sha256")
@@ -94,7 +93,7 @@ async def model_card(request: Request, net: NetDep) -> Response:
         ]
     body = {k: net.metadata[k] for k in CARD_KEYS if k in net.metadata}
     body["misclassified"] = state.misclassified
-    return Response(orjson.dumps(body), media_type="application/json")
+    return inference.json_response(body)
 
 
 @router.get(
@@ -121,6 +120,4 @@ async def weights(layer: str, net: NetDep, encoding: Encoding = "list") -> Respo
         "bias_shape": list(b.shape),
         "encoding": encoding,
     }
-    return Response(
-        orjson.dumps(body, option=orjson.OPT_SERIALIZE_NUMPY), media_type="application/json"
-    )
+    return inference.json_response(body)

@@ -6,11 +6,11 @@ from typing import Annotated
 
 import numpy as np
 import orjson
-from fastapi import APIRouter, Depends, File, Query, UploadFile
+from fastapi import APIRouter, File, Query, UploadFile
 from fastapi.responses import Response
 
 from app import inference
-from app.deps import NetDep, SettingsDep, require_json
+from app.deps import JSON_BODY, NetDep, SettingsDep
 from app.errors import InputError
 from app.schemas import (
     CLIENT_ERRORS,
@@ -25,22 +25,17 @@ from app.schemas import (
 router = APIRouter(prefix="/api", tags=["predict"])
 
 
-def _json(body: bytes) -> Response:
-    return Response(body, media_type="application/json")
-
-
 @router.post(
     "/predict",
     response_model=PredictResponse,
-    responses=CLIENT_ERRORS,
-    dependencies=[Depends(require_json)],
+    **JSON_BODY,
 )
 async def predict(body: PredictRequest, net: NetDep, settings: SettingsDep) -> Response:
     """Classify one image and return every layer's output (or those named in `layers`)."""
     layers = inference.requested_layers(body.layers, ["body", "layers"])
     ink = inference.ink_from(body, settings, ["body"])
     x, blank = inference.network_input(ink, body.preprocess, ["body", "image"])
-    return _json(inference.predict_bytes(net, x, blank, layers, body.encoding))
+    return inference.json_response(inference.predict_bytes(net, x, blank, layers, body.encoding))
 
 
 @router.post("/predict/image", response_model=PredictResponse, responses=CLIENT_ERRORS)
@@ -64,14 +59,13 @@ async def predict_image(
     raw = await file.read()
     ink = inference.decode_image_bytes(raw, settings, ["body", "file"])
     x, blank = inference.network_input(ink, preprocess, ["body", "file"])
-    return _json(inference.predict_bytes(net, x, blank, wanted, encoding))
+    return inference.json_response(inference.predict_bytes(net, x, blank, wanted, encoding))
 
 
 @router.post(
     "/predict/batch",
     response_model=BatchResponse,
-    responses=CLIENT_ERRORS,
-    dependencies=[Depends(require_json)],
+    **JSON_BODY,
 )
 async def predict_batch(body: BatchRequest, net: NetDep, settings: SettingsDep) -> Response:
     """Classify up to `max_batch` images; predictions and probabilities only."""
@@ -94,4 +88,6 @@ async def predict_batch(body: BatchRequest, net: NetDep, settings: SettingsDep) 
         {"prediction": int(p.argmax()), "probabilities": p.astype(np.float64).tolist(), "blank": b}
         for p, b in zip(probs, blanks, strict=True)
     ]
-    return _json(orjson.dumps({"results": results, "model": inference.model_info(net)}))
+    return inference.json_response(
+        orjson.dumps({"results": results, "model": inference.model_info(net)})
+    )
