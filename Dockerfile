@@ -11,17 +11,11 @@ WORKDIR /srv/lenet-vis
 
 # runtime dependencies only (no test or train extras)
 COPY pyproject.toml README.md ./
-COPY app ./app
-COPY model ./model
-RUN pip install -e .
-
-COPY weights ./weights
-COPY static ./static
-COPY templates ./templates
-COPY tests/data/mnist_test_2000.npz ./tests/data/mnist_test_2000.npz
+COPY lenet_vis ./lenet_vis
+RUN pip install .
 
 USER lenet
 EXPOSE 8000
 HEALTHCHECK --interval=15s --timeout=3s --start-period=10s --retries=3 \
   CMD python -c "import os, urllib.request; urllib.request.urlopen(f'http://127.0.0.1:{os.environ[\"PORT\"]}/healthz', timeout=2)"
-CMD ["sh", "-c", "exec uvicorn app.main:app --host 0.0.0.0 --port ${PORT} --workers ${WEB_CONCURRENCY}"]
+CMD ["sh", "-c", "exec uvicorn lenet_vis.app.main:app --host 0.0.0.0 --port ${PORT} --workers ${WEB_CONCURRENCY}"]

@@ -28,8 +28,8 @@ from PIL import Image, ImageDraw
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from model.lenet import LeNet  # noqa: E402
-from model.preprocess import image_to_ink, to_network_input  # noqa: E402
+from lenet_vis.model.lenet import LeNet  # noqa: E402
+from lenet_vis.model.preprocess import image_to_ink, to_network_input  # noqa: E402
 from tests.server import running_server  # noqa: E402
 
 LUA = """wrk.method = "POST"
@@ -89,7 +89,7 @@ def wrk(url: str, body_file: Path, connections: int, seconds: float) -> dict:
 
 def forward_time(repeat: int = 2000) -> tuple[float, float]:
     """Median seconds of net.forward (every layer) and of preprocessing the PNG, in-process."""
-    net = LeNet.load(ROOT / "weights" / "lenet.npz")
+    net = LeNet.load(ROOT / "lenet_vis" / "weights" / "lenet.npz")
     png = drawing_png()
     x = to_network_input(image_to_ink(Image.open(io.BytesIO(png))))
 

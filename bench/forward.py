@@ -17,8 +17,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from model.lenet import LeNet
-from model.train import mnist_to_input
+from lenet_vis.model.lenet import LeNet
+from lenet_vis.model.train import mnist_to_input
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -87,8 +87,8 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=1000)
     args = parser.parse_args()
 
-    net = LeNet.load(ROOT / "weights" / "lenet.npz")
-    with np.load(ROOT / "tests" / "data" / "mnist_test_2000.npz") as z:
+    net = LeNet.load(ROOT / "lenet_vis" / "weights" / "lenet.npz")
+    with np.load(ROOT / "lenet_vis" / "data" / "mnist_test_2000.npz") as z:
         batch = mnist_to_input(z["images"][: args.batch])
     one = batch[0, 0].copy()
 

@@ -6,13 +6,13 @@ import numpy as np
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-WEIGHTS = ROOT / "weights" / "lenet.npz"
-FIXTURE = ROOT / "tests" / "data" / "mnist_test_2000.npz"
+from lenet_vis.assets import SAMPLES as FIXTURE  # noqa: E402
+from lenet_vis.assets import WEIGHTS  # noqa: E402
 
 
 @pytest.fixture(scope="session")
 def net():
-    from model.lenet import LeNet
+    from lenet_vis.model.lenet import LeNet
 
     return LeNet.load(WEIGHTS)
 

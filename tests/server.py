@@ -23,14 +23,14 @@ def free_port() -> int:
 
 @contextmanager
 def running_server(workers: int = 1, timeout: float = 30):
-    """Yield the base URL of a uvicorn serving app.main:app; stop it afterwards."""
+    """Yield the base URL of a uvicorn serving lenet_vis.app.main:app; stop it afterwards."""
     port = free_port()
     proc = subprocess.Popen(
         [
             sys.executable,
             "-m",
             "uvicorn",
-            "app.main:app",
+            "lenet_vis.app.main:app",
             "--host",
             "127.0.0.1",
             "--port",

@@ -1,8 +1,8 @@
 import pytest
 from fastapi.testclient import TestClient
 
-from app.config import Settings
-from app.main import create_app
+from lenet_vis.app.config import Settings
+from lenet_vis.app.main import create_app
 
 
 @pytest.fixture(scope="module")

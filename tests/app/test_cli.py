@@ -5,7 +5,7 @@ import json
 import numpy as np
 from PIL import Image
 
-from app.cli import main
+from lenet_vis.app.cli import main
 
 
 def test_predict_prints_the_digit_and_ten_probabilities(tmp_path, digits, capsys):

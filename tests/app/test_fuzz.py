@@ -9,8 +9,8 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from app.config import Settings
-from app.main import create_app
+from lenet_vis.app.config import Settings
+from lenet_vis.app.main import create_app
 
 app = create_app(Settings(max_batch=4))
 schema = schemathesis.openapi.from_asgi("/openapi.json", app)

@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 
-from model.layers import conv2d_naive, maxpool2d_naive, softmax_cross_entropy
+from lenet_vis.model.layers import conv2d_naive, maxpool2d_naive, softmax_cross_entropy
 from tests.app.test_bad_input import assert_error
 from tests.conftest import WEIGHTS
 
@@ -135,7 +135,7 @@ def test_model_card_is_the_training_record_and_the_fixtures_mistakes(client, net
     meta = json.loads(WEIGHTS.with_suffix(".json").read_text())
     for key in ("test_accuracy", "per_class_accuracy", "confusion_matrix", "history"):
         assert card[key] == meta[key]
-    from model.train import mnist_to_input
+    from lenet_vis.model.train import mnist_to_input
 
     pred = net.predict(mnist_to_input(digits[0])).argmax(axis=1)
     wrong = np.flatnonzero(pred != digits[1])

@@ -2,8 +2,8 @@
 
 import numpy as np
 
-from model.preprocess import to_network_input
-from model.train import mnist_to_input
+from lenet_vis.model.preprocess import to_network_input
+from lenet_vis.model.train import mnist_to_input
 from tests.app.helpers import data_url, decode_f32, jpeg_bytes, png_bytes
 from tests.model.test_lenet import NAMES as LAYER_NAMES
 

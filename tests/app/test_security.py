@@ -2,8 +2,8 @@
 
 from fastapi.testclient import TestClient
 
-from app.config import Settings
-from app.main import create_app
+from lenet_vis.app.config import Settings
+from lenet_vis.app.main import create_app
 
 
 def test_every_response_carries_the_security_headers(client):
@@ -60,7 +60,7 @@ def test_a_bad_weights_file_stops_the_start_with_one_line(tmp_path):
     (tmp_path / "lenet.json").write_text("{}")
     env = {**os.environ, "LENET_VIS_WEIGHTS": str(tmp_path / "lenet.npz")}
     proc = subprocess.run(
-        [sys.executable, "-m", "uvicorn", "app.main:app", "--port", "1"],
+        [sys.executable, "-m", "uvicorn", "lenet_vis.app.main:app", "--port", "1"],
         env=env,
         capture_output=True,
         text=True,

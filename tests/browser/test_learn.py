@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 
-from model.layers import conv2d_naive
+from lenet_vis.model.layers import conv2d_naive
 from tests.browser.conftest import open_page, screenshot
 from tests.browser.drawing import STROKES, draw, settle
 from tests.conftest import WEIGHTS

@@ -7,7 +7,7 @@ import zipfile
 import numpy as np
 import pytest
 
-from model import data
+from lenet_vis.model import data
 
 
 def test_unpickler_admits_numpy_arrays():

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from model.geometry import layer_geometry, receptive_field, source_window
+from lenet_vis.model.geometry import layer_geometry, receptive_field, source_window
 
 
 def test_geometry_lists_every_layer_with_its_shapes():

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from model.layers import (
+from lenet_vis.model.layers import (
     Conv2D,
     Dense,
     MaxPool2D,

@@ -6,9 +6,9 @@ import shutil
 import numpy as np
 import pytest
 
-from model.layers import ShapeError, softmax_cross_entropy
-from model.lenet import LeNet, WeightsError
-from model.train import mnist_to_input
+from lenet_vis.model.layers import ShapeError, softmax_cross_entropy
+from lenet_vis.model.lenet import LeNet, WeightsError
+from lenet_vis.model.train import mnist_to_input
 from tests.conftest import WEIGHTS
 
 NAMES = [

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFilter
 
-from model.preprocess import image_to_ink, is_blank, to_network_input
-from model.train import mnist_to_input
+from lenet_vis.model.preprocess import image_to_ink, is_blank, to_network_input
+from lenet_vis.model.train import mnist_to_input
 
 
 def canvas_with(digit: np.ndarray, top: int, left: int, scale: float, size=280) -> np.ndarray:
@@ -107,7 +107,7 @@ def test_bad_ink_is_refused_clearly():
 
 def test_drawing_style_digits_keep_98_percent(net, digits):
     """Fixture digits drawn as in a browser (random place, height 80-250 px, stroke width)."""
-    from model.evaluate import drawing_style_inputs
+    from lenet_vis.model.evaluate import drawing_style_inputs
 
     images, labels = digits
     x = drawing_style_inputs(images, seed=1)

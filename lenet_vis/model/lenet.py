@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from model.layers import Conv2D, Dense, MaxPool2D, ReLU, ShapeError, Softmax
+from lenet_vis.model.layers import Conv2D, Dense, MaxPool2D, ReLU, ShapeError, Softmax
 
 INPUT_SHAPE = (1, 32, 32)
 PREDICT_CHUNK = 64

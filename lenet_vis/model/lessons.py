@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from model.layers import Conv2D, MaxPool2D, conv_output_size, softmax_cross_entropy
-from model.lenet import LeNet
+from lenet_vis.model.layers import Conv2D, MaxPool2D, conv_output_size, softmax_cross_entropy
+from lenet_vis.model.lenet import LeNet
 
 POOL_MODES = ("max", "average", "sum")
 

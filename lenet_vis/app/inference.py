@@ -12,12 +12,12 @@ import orjson
 from fastapi.responses import Response
 from PIL import Image, UnidentifiedImageError
 
-from app.config import Settings
-from app.errors import InputError
-from app.schemas import LAYER_NAMES
-from model.geometry import geometry_by_name
-from model.lenet import LeNet
-from model.preprocess import image_to_ink, to_network_input
+from lenet_vis.app.config import Settings
+from lenet_vis.app.errors import InputError
+from lenet_vis.app.schemas import LAYER_NAMES
+from lenet_vis.model.geometry import geometry_by_name
+from lenet_vis.model.lenet import LeNet
+from lenet_vis.model.preprocess import image_to_ink, to_network_input
 
 KINDS = {name: g.kind for name, g in geometry_by_name().items()}
 NETWORK_SIDES = (28, 32)

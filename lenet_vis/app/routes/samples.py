@@ -9,7 +9,7 @@ import numpy as np
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, ConfigDict
 
-from app.errors import InputError
+from lenet_vis.app.errors import InputError
 
 router = APIRouter(prefix="/api", tags=["samples"])
 

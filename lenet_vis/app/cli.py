@@ -7,11 +7,11 @@ import json
 import sys
 from pathlib import Path
 
-DEFAULT_WEIGHTS = Path(__file__).resolve().parent.parent / "weights" / "lenet.npz"
+from lenet_vis.assets import WEIGHTS as DEFAULT_WEIGHTS
 
 
 def _train(args: argparse.Namespace) -> int:
-    from model.train import TrainConfig, train
+    from lenet_vis.model.train import TrainConfig, train
 
     cfg = TrainConfig(
         epochs=args.epochs,
@@ -32,7 +32,7 @@ def _train(args: argparse.Namespace) -> int:
 
 
 def _evaluate(args: argparse.Namespace) -> int:
-    from model.evaluate import evaluate_all
+    from lenet_vis.model.evaluate import evaluate_all
 
     evaluate_all(args.weights, drawn=args.drawn, seed=args.seed, as_json=args.json)
     return 0
@@ -41,8 +41,8 @@ def _evaluate(args: argparse.Namespace) -> int:
 def _predict(args: argparse.Namespace) -> int:
     from PIL import Image, UnidentifiedImageError
 
-    from model.lenet import LeNet
-    from model.preprocess import image_to_ink, is_blank, to_network_input
+    from lenet_vis.model.lenet import LeNet
+    from lenet_vis.model.preprocess import image_to_ink, is_blank, to_network_input
 
     net = LeNet.load(args.weights)
     try:
@@ -72,14 +72,14 @@ def _predict(args: argparse.Namespace) -> int:
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from app.config import get_settings
-    from model.lenet import LeNet
+    from lenet_vis.app.config import get_settings
+    from lenet_vis.model.lenet import LeNet
 
     LeNet.load(get_settings().weights)  # a bad file stops here with one line, before workers
     print(f"lenet-vis: serving on http://{args.host}:{args.port} (API docs at /docs)")
 
     uvicorn.run(
-        "app.main:app",
+        "lenet_vis.app.main:app",
         host=args.host,
         port=args.port,
         workers=None if args.reload else args.workers,
@@ -130,8 +130,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except Exception as exc:  # one clear line for the known failures
-        from model.data import DataError
-        from model.lenet import WeightsError
+        from lenet_vis.model.data import DataError
+        from lenet_vis.model.lenet import WeightsError
 
         if isinstance(exc, WeightsError | DataError):
             print(f"lenet-vis: {exc}", file=sys.stderr)

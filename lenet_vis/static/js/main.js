@@ -3,8 +3,8 @@
 // newest drawing goes next if it changed.
 import * as api from "./api.js";
 import { decodePrediction, decodeWeights } from "./decode.js";
-import { indexLayers, sourceWindow, receptiveField, moveCell, dims, isMap } from "./geometry.js";
-import { explainConv, explainPool, explainDense, explainSoftmax, explainRelu } from "./explain.js";
+import { indexLayers, moveCell } from "./geometry.js";
+import { describe } from "./describe.js";
 import { legendGradient } from "./colour.js";
 import { DrawPad } from "./drawpad.js";
 import { saveDrawing } from "./drawing.js";
@@ -188,59 +188,13 @@ function onKey(e) {
   render();
 }
 
-/** The windows to highlight and the arithmetic for the selected cell. */
-function describe(cell) {
-  const { byName, weights } = state;
-  const layers = state.data?.layers;
-  const g = byName[cell.layer];
-  const field = receptiveField(byName, cell.layer, cell.y, cell.x);
-  const sel = { cell, pinned: state.pinned, windows: [], field, explanation: null, value: undefined };
-  if (!layers) return sel;
-  const [, h, w] = dims(g);
-  sel.value = layers[g.name][(cell.c * h + cell.y) * w + cell.x];
-  const win = sourceWindow(byName, cell.layer, cell.c, cell.y, cell.x);
-  switch (g.kind) {
-    case "conv":
-      sel.explanation = explainConv(byName, layers, weights[g.name], g.name, cell);
-      for (let c = win.c0; c < win.c0 + win.depth; c++) sel.windows.push({ ...win, c });
-      break;
-    case "maxpool": {
-      const ex = explainPool(byName, layers, g.name, cell);
-      sel.explanation = ex;
-      sel.windows.push({ ...win, c: cell.c, winner: ex.winnerCell });
-      break;
-    }
-    case "relu":
-      sel.explanation = explainRelu(byName, layers, g.name, cell);
-      sel.windows.push({ ...win, c: cell.c });
-      break;
-    case "dense": {
-      const ex = explainDense(byName, layers, weights[g.name], g.name, cell);
-      sel.explanation = ex;
-      const src = byName[g.source];
-      for (const t of ex.top) {
-        sel.windows.push(isMap(src) ? { layer: src.name, c: t.cell.c, y: t.cell.y, x: t.cell.x, h: 1, w: 1 }
-                                    : { layer: src.name, c: t.index, y: 0, x: 0, h: 1, w: 1 });
-      }
-      break;
-    }
-    case "softmax":
-      sel.explanation = explainSoftmax(byName, layers, g.name, cell);
-      for (let c = 0; c < dims(byName[g.source])[0]; c++) sel.windows.push({ layer: g.source, c, y: 0, x: 0, h: 1, w: 1 });
-      break;
-    default:
-      sel.explanation = { kind: "input", value: sel.value };
-  }
-  return sel;
-}
-
 function render() {
   if (!state.selection) {
     network.highlight(null);
     inspector.update(null);
     return;
   }
-  const sel = describe(state.selection);
+  const sel = describe({ ...state, layers: state.data?.layers }, state.selection);
   network.highlight(sel);
   inspector.update(sel.explanation ? sel : null);
 }

@@ -13,7 +13,7 @@ import sys
 import numpy as np
 from PIL import Image, ImageFilter
 
-from model.preprocess import to_network_input
+from lenet_vis.model.preprocess import to_network_input
 
 CANVAS = 280
 HEIGHTS = (80, 250)
@@ -63,9 +63,9 @@ def evaluate_all(weights, drawn: int = 10000, seed: int = 0, as_json: bool = Fal
     """Print (and return) accuracy on the MNIST test set and the drawing-style set."""
     from tqdm import tqdm
 
-    from model.data import load_mnist
-    from model.lenet import LeNet
-    from model.train import classification_report, mnist_to_input
+    from lenet_vis.model.data import load_mnist
+    from lenet_vis.model.lenet import LeNet
+    from lenet_vis.model.train import classification_report, mnist_to_input
 
     net = LeNet.load(weights)
     data = load_mnist()

@@ -8,12 +8,12 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from app import inference
-from app.deps import JSON_BODY, NetDep, SettingsDep
-from app.errors import InputError
-from app.schemas import CLIENT_ERRORS, SEVEN, ImageInput
-from model import lessons
-from model.layers import ShapeError
+from lenet_vis.app import inference
+from lenet_vis.app.deps import JSON_BODY, NetDep, SettingsDep
+from lenet_vis.app.errors import InputError
+from lenet_vis.app.schemas import CLIENT_ERRORS, SEVEN, ImageInput
+from lenet_vis.model import lessons
+from lenet_vis.model.layers import ShapeError
 
 router = APIRouter(prefix="/api", tags=["learn"])
 LESSON_IMAGE = [[1, 1, 1, 0, 0], [0, 1, 1, 1, 0], [0, 0, 1, 1, 1], [0, 0, 1, 1, 0], [0, 1, 1, 0, 0]]

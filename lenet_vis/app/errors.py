@@ -8,7 +8,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from model.layers import ShapeError
+from lenet_vis.model.layers import ShapeError
 
 
 class InputError(Exception):

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import numpy as np
 
-from model.augment import augment
-from model.data import load_mnist
-from model.layers import softmax_cross_entropy
-from model.lenet import LeNet
+from lenet_vis.model.augment import augment
+from lenet_vis.model.data import load_mnist
+from lenet_vis.model.layers import softmax_cross_entropy
+from lenet_vis.model.lenet import LeNet
 
 
 @dataclass

@@ -6,13 +6,13 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict
 
-from app import inference
-from app.deps import NetDep
-from app.errors import InputError
-from app.routes.samples import fixture_digits
-from app.schemas import Encoding, ErrorResponse, ModelResponse, WeightsResponse
-from model.geometry import model_summary
-from model.train import misclassified
+from lenet_vis.app import inference
+from lenet_vis.app.deps import NetDep
+from lenet_vis.app.errors import InputError
+from lenet_vis.app.routes.samples import fixture_digits
+from lenet_vis.app.schemas import Encoding, ErrorResponse, ModelResponse, WeightsResponse
+from lenet_vis.model.geometry import model_summary
+from lenet_vis.model.train import misclassified
 
 router = APIRouter(prefix="/api", tags=["model"])
 METRIC_KEYS = (

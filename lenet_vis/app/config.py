@@ -7,7 +7,7 @@ from pathlib import Path
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-ROOT = Path(__file__).resolve().parent.parent
+from lenet_vis.assets import SAMPLES, WEIGHTS
 
 
 class Settings(BaseSettings):
@@ -15,8 +15,8 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="LENET_VIS_")
 
-    weights: Path = ROOT / "weights" / "lenet.npz"
-    samples: Path = ROOT / "tests" / "data" / "mnist_test_2000.npz"
+    weights: Path = WEIGHTS
+    samples: Path = SAMPLES
     max_body_bytes: int = 8 * 1024 * 1024  # larger bodies get 413 before they are parsed
     min_side: int = 8  # an ink array's sides must lie in [min_side, max_side]
     max_side: int = 1024

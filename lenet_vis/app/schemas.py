@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from model.geometry import layer_geometry
+from lenet_vis.model.geometry import layer_geometry
 
 LAYER_NAMES = [g.name for g in layer_geometry() if g.name != "input"]
 Encoding = Literal["list", "base64"]

@@ -12,11 +12,12 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 
-from app import errors
-from app.config import ROOT, Settings, get_settings
-from app.middleware import BodyLimit, SecurityHeaders
-from app.routes import docs, health, learn, model, pages, predict, samples
-from model.lenet import LeNet, WeightsError
+from lenet_vis.app import errors
+from lenet_vis.app.config import Settings, get_settings
+from lenet_vis.app.middleware import BodyLimit, SecurityHeaders
+from lenet_vis.app.routes import docs, health, learn, model, pages, predict, samples
+from lenet_vis.assets import STATIC
+from lenet_vis.model.lenet import LeNet, WeightsError
 
 log = logging.getLogger("lenet_vis")
 SWAGGER_ASSETS = Path(fastapi_offline.__file__).parent / "static"
@@ -55,7 +56,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(pages.router)
     app.mount("/static/swagger", StaticFiles(directory=SWAGGER_ASSETS), name="swagger")
     app.mount("/static/plotly", StaticFiles(directory=PLOTLY_ASSETS), name="plotly")
-    app.mount("/static", StaticFiles(directory=ROOT / "static"), name="static")
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     if settings.cors_origins:

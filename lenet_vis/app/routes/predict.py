@@ -9,10 +9,10 @@ import orjson
 from fastapi import APIRouter, File, Query, UploadFile
 from fastapi.responses import Response
 
-from app import inference
-from app.deps import JSON_BODY, NetDep, SettingsDep
-from app.errors import InputError
-from app.schemas import (
+from lenet_vis.app import inference
+from lenet_vis.app.deps import JSON_BODY, NetDep, SettingsDep
+from lenet_vis.app.errors import InputError
+from lenet_vis.app.schemas import (
     CLIENT_ERRORS,
     LAYER_NAMES,
     BatchRequest,

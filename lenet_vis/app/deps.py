@@ -6,10 +6,10 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from app.config import Settings
-from app.errors import InputError
-from app.schemas import CLIENT_ERRORS
-from model.lenet import LeNet
+from lenet_vis.app.config import Settings
+from lenet_vis.app.errors import InputError
+from lenet_vis.app.schemas import CLIENT_ERRORS
+from lenet_vis.model.lenet import LeNet
 
 
 async def get_net(request: Request) -> LeNet:

@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from functools import cache
 
-from model.layers import Dense
-from model.lenet import INPUT_SHAPE, build_layers
+from lenet_vis.model.layers import Dense
+from lenet_vis.model.lenet import INPUT_SHAPE, build_layers
 
 
 @dataclass(frozen=True)
