@@ -367,7 +367,7 @@ async function restore() {
   }
   let decoded;
   try {
-    decoded = mod.decodeState(fragment);
+    decoded = mod.decodeState(fragment, state.byName);
   } catch (err) {
     showError(`This link's view could not be read (${err.message}); it was ignored.`);
     return;
