@@ -89,7 +89,11 @@ export class OrbitControl {
 
   down(e) {
     if (e.pointerType === "mouse" && e.button !== 0 && e.button !== 2) return;
-    this.element.setPointerCapture?.(e.pointerId);
+    try {
+      this.element.setPointerCapture(e.pointerId); // keep turning when the pointer leaves the canvas
+    } catch {
+      // a pointer the browser does not track (synthetic): turning still works inside the canvas
+    }
     this.pointers.set(e.pointerId, { x: e.clientX, y: e.clientY, startX: e.clientX, startY: e.clientY, button: e.button });
     if (this.pointers.size === 1) this.dragged = false;
     if (this.pointers.size === 2) {

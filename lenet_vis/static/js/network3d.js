@@ -8,7 +8,6 @@ import { absMax, diverging, fillPixels } from "./colour.js";
 import { layout3d, cellCentre, blockRect, cellAtUV, slabFor } from "./network3d-layout.js";
 import { OrbitControl } from "./network3d-orbit.js";
 
-const BACKGROUND = 0x07080b;
 const BLANK = [18, 19, 23]; // a map before there is data: just visible on the stage
 const FRAME = 0x3a3f48; // outline of every map
 const RING = { hover: 0xffffff, pinned: 0xe67d14, outline: 0x000000 };
@@ -107,11 +106,13 @@ export class Network3D {
     this.frame = 0;
     this.hovered = null; // key of the cell under the pointer
 
-    this.renderer = new THREE.WebGLRenderer({ antialias: false, powerPreference: "low-power" });
+    // no multisampling: a software rasteriser (no GPU) pays for every sample
+    this.renderer = new THREE.WebGLRenderer({ antialias: false, alpha: true, powerPreference: "low-power" });
     this.renderer.setPixelRatio(Math.min(2, window.devicePixelRatio || 1));
-    this.renderer.setClearColor(BACKGROUND);
+    this.renderer.setClearColor(0x000000, 0); // the stage's own background shows through
     this.canvas = this.renderer.domElement;
     this.canvas.className = "network3d-canvas";
+    this.canvas.style.cssText = "display: block; width: 100%; height: 100%; touch-action: none";
     this.canvas.setAttribute("role", "img");
     this.canvas.setAttribute("aria-label",
       "The network in 3D: the layers as slabs, the input at the bottom. Drag to turn, wheel or pinch to zoom, right-drag to pan; hover or tap a cell to inspect it.");
