@@ -152,22 +152,18 @@ def test_leaving_3d_disposes_it_and_the_2d_view_returns(page):
     assert page.get_by_test_id("prediction").text_content() == "1"
 
 
-def test_without_webgl_the_toggle_says_so_and_the_2d_view_stays(live_server):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=chromium_path(), args=[*CHROMIUM_FLAGS, "--disable-webgl"]
-        )
-        try:
-            page = open_page(browser, live_server)
-            page.get_by_test_id("view-3d").click()
-            expect(page.get_by_test_id("view-3d")).to_contain_text("WebGL")
-            expect(page.get_by_test_id("network")).to_be_visible()
-            assert page.locator(CANVAS).count() == 0
-            assert page.evaluate(
-                "import('/static/js/network3d.js').then(m => m.webglAvailable())"
-            ) is False
-            assert page.console_errors == []
-        finally:
-            browser.close()
+def test_without_webgl_the_toggle_says_so_and_the_2d_view_stays(browser, live_server):
+    no_webgl = browser.browser_type.launch(
+        executable_path=chromium_path(), args=[*CHROMIUM_FLAGS, "--disable-webgl"]
+    )
+    try:
+        page = open_page(no_webgl, live_server)
+        webgl = "import('/static/js/network3d.js').then(m => m.webglAvailable())"
+        assert page.evaluate(webgl) is False
+        page.get_by_test_id("view-3d").click()
+        expect(page.get_by_test_id("view-3d")).to_contain_text("WebGL")
+        expect(page.get_by_test_id("network")).to_be_visible()
+        assert page.locator(CANVAS).count() == 0
+        assert page.console_errors == []
+    finally:
+        no_webgl.close()

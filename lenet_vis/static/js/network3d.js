@@ -7,14 +7,12 @@ import * as THREE from "../vendor/three/three.module.min.js";
 import { absMax, diverging, fillPixels } from "./colour.js";
 import { layout3d, cellCentre, blockRect, cellAtUV, slabFor } from "./network3d-layout.js";
 import { OrbitControl } from "./network3d-orbit.js";
+import { Marks } from "./network3d-marks.js";
 
 const BLANK = [18, 19, 23]; // a map before there is data: just visible on the stage
 const FRAME = 0x3a3f48; // outline of every map
-const RING = { hover: 0xffffff, pinned: 0xe67d14, outline: 0x000000 };
-const WINDOW_COLOUR = 0xe67d14; // source windows, as .box.source in 2D
-const WINNER_COLOUR = 0xffffff;
-const FIELD_COLOUR = 0x7fb8ff; // receptive field on the input, as .box.field in 2D
-const NEUTRAL_EDGE = [220, 220, 220]; // edges without a weight (pooling, softmax)
+// as in 2D: .box.cell (white, orange when pinned), .box.source, .box.winner, .box.field
+const MARK_COLOURS = { ring: 0xffffff, pinned: 0xe67d14, window: 0xe67d14, winner: 0xffffff, field: 0x7fb8ff };
 const FOV = 30;
 const START = { theta: 0, phi: (58 * Math.PI) / 180 }; // from the front, 32 degrees above
 const LIFT = 0.15; // outlines float this far above their slab
@@ -33,6 +31,14 @@ export function webglAvailable() {
 }
 
 const srgb = (rgb) => new THREE.Color().setRGB(rgb[0] / 255, rgb[1] / 255, rgb[2] / 255, THREE.SRGBColorSpace);
+
+/** Edge colours: the sign of the weight on the diverging scale; grey where there is no weight. */
+const EDGE = Object.freeze({
+  negative: srgb(diverging(-1, 1)),
+  positive: srgb(diverging(1, 1)),
+  neutral: srgb([220, 220, 220]),
+  winner: srgb([255, 255, 255]),
+});
 
 /** Canvas-texture text sprite `height` world units tall; anchor [0..1, 0..1] as Sprite.center. */
 function textSprite(text, height, colour = "#c9ccd2", anchor = [0.5, 0.5], weight = 400) {
@@ -75,18 +81,11 @@ function disposeTree(root) {
   });
 }
 
-/** Line segments from a flat list of endpoints; colours RGBA (0-1) per vertex if given. */
-function segments(points, colour, rgba = null, opts = {}) {
+/** Fixed line segments of one colour from flat endpoints [x, y, z, ...]. */
+function segments(points, colour) {
   const geometry = new THREE.BufferGeometry();
   geometry.setAttribute("position", new THREE.Float32BufferAttribute(points, 3));
-  if (rgba) geometry.setAttribute("color", new THREE.Float32BufferAttribute(rgba, 4));
-  const material = new THREE.LineBasicMaterial({
-    color: rgba ? 0xffffff : colour, vertexColors: !!rgba, transparent: !!rgba || opts.opacity < 1,
-    opacity: opts.opacity ?? 1, depthWrite: false, depthTest: opts.depthTest ?? true,
-  });
-  const lines = new THREE.LineSegments(geometry, material);
-  lines.renderOrder = opts.renderOrder ?? 1;
-  return lines;
+  return new THREE.LineSegments(geometry, new THREE.LineBasicMaterial({ color: colour }));
 }
 
 /** Endpoints of the outline of rectangle [x0, z0, x1, z1] at height y, into out. */
@@ -137,7 +136,7 @@ export class Network3D {
     this.resizer.observe(container);
 
     this.network = null; // the slabs, rebuilt when the shown layers change
-    this.marks = null; // the highlight: ring, edges, windows
+    this.marks = new Marks(this.scene, MARK_COLOURS); // the highlight: ring, edges, windows
     this.build(true);
     this.resize();
     this.fit();
@@ -185,7 +184,7 @@ export class Network3D {
       this.layout.box.min[0] = Math.min(this.layout.box.min[0], label.position.x - label.scale.x);
       if (slab.kind === "softmax") this.addOutputLabels(slab);
     }
-    this.network.add(segments(frames, FRAME, null, { renderOrder: 0 }));
+    this.network.add(segments(frames, FRAME));
     this.scene.add(this.network);
   }
 
@@ -310,24 +309,19 @@ export class Network3D {
    */
   highlight(sel) {
     this.selection = sel;
-    if (this.marks) {
-      this.scene.remove(this.marks);
-      disposeTree(this.marks);
-      this.marks = null;
-    }
     const ds = this.container.dataset;
     const slabOf = (name) => slabFor(this.layout, this.layers, name);
     const target = sel && slabOf(sel.cell.layer);
     if (!target) {
+      this.marks.clear();
       delete ds.picked;
       ds.edges = "0";
       this.requestRender();
       return;
     }
-    this.marks = new THREE.Group();
     const { cell } = sel;
     const from = cellCentre(target, cell);
-    this.marks.add(this.ring(target, from, sel.pinned));
+    this.marks.setRing([from[0], from[1] + 3 * LIFT, from[2]], Math.max(target.cell * 1.9, 2.4), sel.pinned);
 
     const points = [];
     const colours = [];
@@ -335,13 +329,12 @@ export class Network3D {
     const strongest = edges.reduce((m, e) => Math.max(m, Math.abs(e.contribution)), 0);
     for (const e of edges) {
       const to = cellCentre(slabOf(e.layer), e);
-      const rgb = e.weight === null ? NEUTRAL_EDGE : diverging(Math.sign(e.weight) || 1, 1);
-      const c = srgb(e.winner ? [255, 255, 255] : rgb);
+      const c = e.winner ? EDGE.winner : e.weight === null ? EDGE.neutral : e.weight < 0 ? EDGE.negative : EDGE.positive;
       const alpha = strongest > 0 ? 0.06 + 0.94 * (Math.abs(e.contribution) / strongest) : 0.2;
       points.push(...from, ...to);
       colours.push(c.r, c.g, c.b, alpha, c.r, c.g, c.b, alpha);
     }
-    if (points.length) this.marks.add(segments(points, 0, colours, { renderOrder: 2 }));
+    this.marks.edges.set(points, colours);
 
     const boxes = [];
     const winners = [];
@@ -351,39 +344,16 @@ export class Network3D {
       rectPoints(boxes, blockRect(slab, w.c, w.y, w.x, w.h, w.w), slab.y + LIFT);
       if (w.winner) rectPoints(winners, blockRect(slab, w.c, w.winner.y, w.winner.x, 1, 1), slab.y + 2 * LIFT);
     }
-    const opts = { depthTest: false, renderOrder: 3 };
-    if (boxes.length) this.marks.add(segments(boxes, WINDOW_COLOUR, null, opts));
-    if (winners.length) this.marks.add(segments(winners, WINNER_COLOUR, null, opts));
+    this.marks.windows.set(boxes);
+    this.marks.winners.set(winners);
     const f = sel.field;
     const input = f && this.layout.byName[f.layer];
-    if (input && f.layer !== cell.layer) {
-      const rect = [];
-      rectPoints(rect, blockRect(input, 0, f.y, f.x, f.h, f.w), input.y + LIFT);
-      this.marks.add(segments(rect, FIELD_COLOUR, null, opts));
-    }
-    this.scene.add(this.marks);
+    const field = [];
+    if (input && input !== target) rectPoints(field, blockRect(input, 0, f.y, f.x, f.h, f.w), input.y + LIFT);
+    this.marks.field.set(field);
     ds.edges = String(edges.length);
     ds.picked = `${cell.layer}:${cell.c}:${cell.y}:${cell.x}`;
     this.requestRender();
-  }
-
-  /** A square ring around a cell, dark outside and white (orange when pinned) inside. */
-  ring(slab, [x, y, z], pinned) {
-    const group = new THREE.Group();
-    const size = Math.max(slab.cell * 1.9, 2.4);
-    const band = size * 0.16;
-    for (const [half, colour] of [[size / 2 + band, RING.outline], [size / 2, pinned ? RING.pinned : RING.hover]]) {
-      const shape = new THREE.Shape().moveTo(-half, -half).lineTo(half, -half).lineTo(half, half).lineTo(-half, half);
-      const inner = half - band;
-      shape.holes.push(new THREE.Path().moveTo(-inner, -inner).lineTo(-inner, inner).lineTo(inner, inner).lineTo(inner, -inner));
-      const geometry = new THREE.ShapeGeometry(shape);
-      geometry.rotateX(-Math.PI / 2);
-      const mesh = new THREE.Mesh(geometry, new THREE.MeshBasicMaterial({ color: colour, side: THREE.DoubleSide, depthTest: false }));
-      mesh.position.set(x, y + 3 * LIFT, z);
-      mesh.renderOrder = colour === RING.outline ? 4 : 5;
-      group.add(mesh);
-    }
-    return group;
   }
 
   // ------------------------------------------------------------------ frames
@@ -425,7 +395,7 @@ export class Network3D {
     cancelAnimationFrame(this.frame);
     this.resizer.disconnect();
     this.orbit.dispose();
-    if (this.marks) disposeTree(this.marks);
+    this.marks.dispose();
     disposeTree(this.network);
     this.scene.clear();
     this.renderer.dispose();
