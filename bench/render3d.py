@@ -25,6 +25,10 @@ from tests.browser.drawing import STROKES, draw  # noqa: E402
 from tests.server import running_server  # noqa: E402
 
 CANVAS = "[data-testid=stage-3d] canvas"
+TWO_FRAMES = "() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))"
+RENDERER = """() => { const gl = document.createElement('canvas').getContext('webgl2');
+  const d = gl.getExtension('WEBGL_debug_renderer_info');
+  return d ? gl.getParameter(d.UNMASKED_RENDERER_WEBGL) : gl.getParameter(gl.RENDERER); }"""
 
 # One drag step (synthetic pointer events on the canvas), then the frame it asks for, then
 # a readPixels that returns only when the software rasteriser has finished that frame.
@@ -33,8 +37,8 @@ TURN = """async ([steps, x, y]) => {
   const gl = canvas.getContext('webgl2');
   const px = new Uint8Array(4);
   const frame = () => new Promise(requestAnimationFrame);
-  const ev = (type, cx) => canvas.dispatchEvent(new PointerEvent(type, {
-    pointerId: 7, pointerType: 'mouse', button: 0, buttons: 1, clientX: cx, clientY: y, bubbles: true }));
+  const ev = (type, cx) => canvas.dispatchEvent(new PointerEvent(type, { pointerId: 7,
+    pointerType: 'mouse', button: 0, buttons: 1, clientX: cx, clientY: y, bubbles: true }));
   ev('pointerdown', x);
   const times = [];
   for (let i = 1; i <= steps; i++) {
@@ -67,10 +71,8 @@ def percentile(values, q):
 
 
 def summary(name, values):
-    print(
-        f"{name:>10}: p50 {statistics.median(values):6.1f} ms  p95 {percentile(values, 0.95):6.1f} ms"
-        f"  max {max(values):6.1f} ms  (n={len(values)})"
-    )
+    p50, p95, top = statistics.median(values), percentile(values, 0.95), max(values)
+    print(f"{name:>10}: p50 {p50:6.1f} ms  p95 {p95:6.1f} ms  max {top:6.1f} ms  (n={len(values)})")
 
 
 def project(page, cell):
@@ -109,19 +111,15 @@ def main() -> None:
         page.wait_for_selector("[data-testid=network][aria-busy=false]", timeout=15_000)
         page.get_by_test_id("view-3d").click()
         page.wait_for_selector(CANVAS)
-        page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
-        renderer = page.evaluate(
-            "() => { const gl = document.createElement('canvas').getContext('webgl2');"
-            " const d = gl.getExtension('WEBGL_debug_renderer_info');"
-            " return d ? gl.getParameter(d.UNMASKED_RENDERER_WEBGL) : gl.getParameter(gl.RENDERER); }"
-        )
+        page.evaluate(TWO_FRAMES)
+        renderer = page.evaluate(RENDERER)
         size = page.locator(CANVAS).evaluate("c => [c.width, c.height]")
         print(f"WebGL renderer: {renderer}; canvas {size[0]}x{size[1]} px")
 
         dense = "fc1" if page.get_by_test_id("show-pre").is_checked() else "relu3"
         if args.screenshot:  # before turning: the view a person first sees
             page.mouse.click(*project(page, {"layer": dense, "c": 7, "y": 0, "x": 0}))
-            page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+            page.evaluate(TWO_FRAMES)
             save_picture(page, args.screenshot, args.picture_width)
             page.keyboard.press("Escape")
 

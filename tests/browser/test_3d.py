@@ -67,7 +67,8 @@ def test_3d_view_draws_the_drawn_seven_on_its_input_slab(page, live_server):
 
     shot = pixels(page)
     box = page.locator(CANVAS).bounding_box()
-    stage = shot[int(box["y"]) : int(box["y"] + box["height"]), int(box["x"]) : int(box["x"] + box["width"])]
+    top, left = int(box["y"]), int(box["x"])
+    stage = shot[top : top + int(box["height"]), left : left + int(box["width"])]
     colours = np.unique(stage.reshape(-1, 3) // 8, axis=0)
     assert len(colours) > 40, "the 3D canvas looks empty"
     bright = (stage.max(axis=2) > 160).mean()
