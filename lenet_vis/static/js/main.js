@@ -138,7 +138,7 @@ function onDrawingChange(reason) {
     if (state.inputAt === null) state.inputAt = performance.now();
   }
   if (reason === "clear") $("sample-label").textContent = "";
-  $("pad-prompt").hidden = !views.pad.isEmpty;
+  if ($("pad-prompt").hidden === views.pad.isEmpty) $("pad-prompt").hidden = !views.pad.isEmpty;
   if (reason !== "draw") syncURL();
   if (views.pad.isEmpty) {
     state.data = null;
@@ -155,7 +155,9 @@ function onDrawingChange(reason) {
 
 /** aria-busy on the stage: an answer is pending (or the model is loading). */
 function setBusy() {
-  $("network").setAttribute("aria-busy", String(!state.ready || state.inFlight || state.dirty));
+  const busy = String(!state.ready || state.inFlight || state.dirty);
+  const stage = $("network");
+  if (stage.getAttribute("aria-busy") !== busy) stage.setAttribute("aria-busy", busy);
 }
 
 async function sendIfIdle() {
@@ -210,7 +212,7 @@ function hover(cell, e) {
 function pin(cell) {
   state.selection = cell;
   state.pinned = true;
-  render();
+  render()?.scrollIntoView({ block: "nearest", inline: "nearest" });
   announceCell();
   syncURL();
 }
