@@ -171,6 +171,7 @@ def test_phone_shows_the_network_right_after_the_pad_and_taps_pin(browser, live_
     canvas.scroll_into_view_if_needed()
     box = canvas.bounding_box()
     page.touchscreen.tap(box["x"] + 2.5 * box["width"] / 5, box["y"] + 2.5 * box["height"] / 5)
+    page.wait_for_selector(".box.cell.pinned")
     assert windows(page) == [("relu2", 3, 4, 4, 2, 2)]
     assert page.get_by_test_id("inspector").is_visible()
     assert page.evaluate("document.documentElement.scrollWidth <= innerWidth")

@@ -90,6 +90,7 @@ function wireControls() {
   // keyboard users reach the network too: focusing it pins a cell of the input
   const stage = $("network");
   stage.addEventListener("focus", () => {
+    if (!stage.matches(":focus-visible")) return; // a click or tap pins its own cell
     if (!state.selection || !state.pinned) pin({ layer: state.model.layers[0].name, c: 0, y: 0, x: 0 });
   });
 }
