@@ -6,6 +6,7 @@ page's own performance measures:
   pointer-to-repaint  a pointer event on the pad -> the frame with the repainted layers
   repaint             repainting the whole diagram and the verdict from one answer
   hover-to-edges      a pointer event over a cell -> its edges, windows and ring drawn
+  edges               the same, from the moment the page handles the event (its own work)
   request             each /api/predict in flight (the most at once must be 1)
 It draws digits stroke by stroke with the mouse, counts animation frames while drawing, then
 sweeps the mouse over cells of every layer.
@@ -105,6 +106,7 @@ def main() -> None:
         print("  hovering every layer", file=sys.stderr)
         sweep(page)
         hover = durations(page, "hover-to-edges")
+        work = durations(page, "edges")
         browser.close()
 
     print(f"first load (model, weights, diagram drawn): {summary('', loads)[2:]}")
@@ -112,6 +114,7 @@ def main() -> None:
     print(summary("pointer event -> repainted layers", latency))
     print(summary("repaint of the whole diagram", repaint))
     print(summary("hover -> edges drawn", hover))
+    print(summary("  of which the page's own work (describe, boxes, edges)", work))
     print(f"frames per second while drawing: {frames / seconds:.0f}")
     if in_flight > 1:
         sys.exit("more than one request was in flight")

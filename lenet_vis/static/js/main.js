@@ -4,7 +4,8 @@
 // ("pointer-to-repaint", "repaint", "hover-to-edges", "request", "ready").
 import * as api from "./api.js";
 import { decodePrediction, decodeWeights } from "./decode.js";
-import { indexLayers, moveCell, dims, isMap, flatIndex } from "./geometry.js";
+import { indexLayers, moveCell, isMap, flatIndex } from "./geometry.js";
+import { movesCell, nextCell } from "./navigate.js";
 import { describe } from "./describe.js";
 import { legendGradient } from "./colour.js";
 import { DrawPad } from "./drawpad.js";
@@ -207,7 +208,7 @@ const sameCell = (a, b) => a && b && a.layer === b.layer && a.c === b.c && a.y =
 function hover(cell, e) {
   if (state.pinned || sameCell(cell, state.selection)) return;
   state.selection = cell;
-  render(e);
+  render(e, performance.now());
 }
 
 function pin(cell) {
@@ -245,11 +246,18 @@ function describeCell(cell) {
   return describe({ byName: state.byName, weights: state.weights, layers, pinned: state.pinned }, through);
 }
 
-/** Draw the selection everywhere; e: the pointer event that moved it (measured). */
-function render(e) {
+/**
+ * Draw the selection everywhere. e: the pointer event that moved it, handled from `started`:
+ * measured as "hover-to-edges" (from the event) and "edges" (the page's own work).
+ */
+function render(e, started) {
   const sel = state.selection ? describeCell(state.selection) : null;
   const ring = views.network.highlight(sel);
-  if (e) performance.measure("hover-to-edges", { start: e.timeStamp, end: performance.now() });
+  if (e) {
+    const end = performance.now();
+    performance.measure("hover-to-edges", { start: e.timeStamp, end });
+    performance.measure("edges", { start: started, end });
+  }
   views.stage3d.highlight(sel);
   views.inspector.update(sel?.explanation ? sel : null);
   $("vis").classList.toggle("has-pin", state.pinned);
@@ -277,28 +285,13 @@ function onKey(e) {
     release();
     return;
   }
-  const moves = { ArrowUp: [-1, 0], ArrowDown: [1, 0], ArrowLeft: [0, -1], ArrowRight: [0, 1] };
-  const layerStep = { PageUp: -1, PageDown: 1 }[e.key];
-  const channelStep = { "[": -1, "]": 1 }[e.key];
-  if (!moves[e.key] && !layerStep && !channelStep) return;
+  if (!movesCell(e.key)) return;
   e.preventDefault();
-  const s = state.selection;
-  const g = state.byName[s.layer];
-  if (layerStep) { // the same place, scaled, in the previous or next layer on screen
-    const visible = views.network.visibleLayers(state.showPre);
-    const i = visible.indexOf(views.network.shown(views.network.slotOf(s.layer), state.showPre)) + layerStep;
-    if (i < 0 || i >= visible.length) return;
-    const to = state.byName[visible[i]];
-    const [, h0, w0] = dims(g);
-    const [, h1, w1] = dims(to);
-    const scaled = { c: s.c, y: Math.floor(((s.y + 0.5) * h1) / h0), x: Math.floor(((s.x + 0.5) * w1) / w0) };
-    state.selection = { layer: to.name, ...moveCell(to, scaled, 0, 0) };
-  } else if (channelStep) {
-    const n = dims(g)[0];
-    state.selection = { ...s, c: Math.min(n - 1, Math.max(0, s.c + channelStep)) };
-  } else {
-    state.selection = { layer: s.layer, ...moveCell(g, s, ...moves[e.key]) };
-  }
+  const net = views.network;
+  const shownAs = net.shown(net.slotOf(state.selection.layer), state.showPre);
+  const next = nextCell(state.byName, net.visibleLayers(state.showPre), shownAs, state.selection, e.key);
+  if (!next) return;
+  state.selection = next;
   const ring = render();
   ring?.scrollIntoView({ block: "nearest", inline: "nearest" });
   announceCell();
@@ -399,7 +392,7 @@ async function restore() {
 }
 
 async function copyLink() {
-  state.ready && (await syncURL());
+  if (state.ready) await syncURL();
   const note = $("link-note");
   if (!(await codec())) {
     note.textContent = "Links are not available: the link writer did not load.";
