@@ -235,8 +235,12 @@ def test_a_link_reopens_the_drawing_prediction_and_pinned_cell(page, browser, li
     hover_cell(page, "pool2", 3, 2, 2, click=True)
     expected = windows(page)
     inspector = page.get_by_test_id("inspector").text_content()
+    page.get_by_test_id("copy-link").click()
+    note = page.get_by_test_id("link-note")
+    page.wait_for_function("e => e.textContent", arg=note.element_handle())
+    assert note.text_content() in ("Link copied.", "Copy the address bar: it holds this view.")
     url = page.evaluate("location.href")
-    assert "#" in url and len(url.split("#", 1)[1]) < 2048
+    assert "#" in url and len(url.split("#", 1)[1]) < 2048  # a drawn digit in under 2 KB
     assert page.evaluate("history.length") == entries  # replaceState: no history spam
     again = open_page(browser, live_server, path="/" + url.split("/", 3)[3])
     settle(again)
