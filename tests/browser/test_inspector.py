@@ -6,6 +6,7 @@ import re
 import httpx
 import numpy as np
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.drawing import STROKES, draw, hover_cell, settle
 
@@ -57,12 +58,21 @@ def test_conv2_cell_shows_each_maps_patch_filter_and_partial_sum(seven):
     w, b = weights("conv2")
     pool1 = layers["pool1"]
     c, y, x = 5, 2, 3
-    hover_cell(page, "conv2", c, y, x)
+    hover_cell(page, "conv2", c, y, x, click=True)  # pinned, so the pointer can go to the inspector
     inspector = page.get_by_test_id("inspector")
     assert inspector.locator("h3").text_content().startswith(f"conv2 · map {c} · row {y}, col {x}")
-    grids = inspector.locator("table.numgrid")
-    assert grids.count() == 12  # a patch and a filter for each of the 6 input maps, in order
     blocks = inspector.locator("details.conv-map")
+    assert blocks.count() == 6
+    # only the block with the largest partial sum is open: the panel is not a page tall
+    assert inspector.locator("details.conv-map[open]").count() == 1
+    assert inspector.bounding_box()["height"] < 700
+    assert inspector.locator("table.numgrid").count() == 2
+    opened = int(inspector.locator("details.conv-map[open]").get_attribute("data-channel"))
+    for ch in range(6):  # open the others, as a reader would
+        if ch != opened:
+            blocks.nth(ch).locator("summary").click()
+    grids = inspector.locator("table.numgrid")
+    expect(grids).to_have_count(12)  # a patch and a filter for each of the 6 input maps, in order
     sums = []
     for ch in range(6):
         patch, filt = pool1[ch, y : y + 5, x : x + 5].ravel(), w[c, ch].ravel()
@@ -76,10 +86,7 @@ def test_conv2_cell_shows_each_maps_patch_filter_and_partial_sum(seven):
         summary = blocks.nth(ch).locator("summary").text_content()
         assert summary.startswith(f"map {ch} · patch × filter = ")
         assert number(summary.split("= ")[1]) == pytest.approx(partial, rel=6e-3, abs=1e-4)
-    # only the block with the largest partial sum is open: the panel is not a page tall
-    opened = blocks.evaluate_all("els => els.filter(e => e.open).map(e => +e.dataset.channel)")
-    assert opened == [int(np.argmax(np.abs(sums)))]
-    assert inspector.bounding_box()["height"] < 700
+    assert opened == int(np.argmax(np.abs(sums)))
     z_line = inspector.get_by_test_id("inspector-z")
     z = float(z_line.get_attribute("data-value"))
     assert z == pytest.approx(sum(sums) + float(b[c]), rel=1e-5, abs=1e-5)
