@@ -113,7 +113,7 @@ export class Inspector {
   pool(ex) {
     const r = this.root;
     r.append(el("p", { className: "lede", textContent: F.poolIntro(ex) }));
-    const t = numGrid(ex.values, ex.window.w, false, `${ex.map}: the pooling window`, undefined, fixed);
+    const t = numGrid(ex.values, ex.window.w, false, `${ex.map}: the pooling window`);
     const winner = t.querySelectorAll("td")[ex.winner];
     winner.classList.add("winner");
     winner.title = "the largest: it is passed on";
