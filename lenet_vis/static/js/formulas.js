@@ -20,10 +20,16 @@ export function convIntro(ex) {
   return `z = Σ over the ${n} maps of ${ex.source} of (${k} patch × ${k} filter) + bias`;
 }
 
+/** {map: "map 3" ("" for the input's one map), what: "patch × filter", sum: "−0.412"} */
+export function convMapParts(m) {
+  const map = m.source.includes(" map ") ? m.source.split(" ").slice(1).join(" ") : "";
+  return { map, what: "patch × filter", sum: fmt(m.sum) };
+}
+
 /** "map 3 · patch × filter = −0.412" (the input's one map: "patch × filter = ..."). */
 export function convMapText(m) {
-  const map = m.source.includes(" map ") ? `${m.source.split(" ").slice(1).join(" ")} · ` : "";
-  return `${map}patch × filter = ${fmt(m.sum)}`;
+  const p = convMapParts(m);
+  return `${p.map ? `${p.map} · ` : ""}${p.what} = ${p.sum}`;
 }
 
 /** "z = 0.412 − 0.130 + … + 0.0500 (bias) = 1.23": every partial sum, the bias, z. */

@@ -88,7 +88,12 @@ export class Inspector {
     const w = ex.window;
     const [rows, cols] = [`${w.y}–${w.y + w.h - 1}`, `${w.x}–${w.x + w.w - 1}`];
     for (const [i, m] of ex.maps.entries()) {
-      const summary = el("summary", {}, bar(m.sum, limit), el("span", { textContent: F.convMapText(m) }));
+      const part = F.convMapParts(m);
+      const words = part.map
+        ? [el("span", { textContent: part.map }), el("span", { className: "what", textContent: ` · ${part.what}` })]
+        : [el("span", { textContent: part.what })];
+      const summary = el("summary", {}, bar(m.sum, limit), ...words, el("span", { className: "sum", textContent: ` = ${part.sum}` }));
+      summary.title = F.convMapText(m);
       const block = el("details", { className: "conv-map" }, summary);
       // the grids of a closed block are built when it opens: hovering stays cheap
       const fill = () => {
@@ -130,8 +135,9 @@ export class Inspector {
     for (const t of ex.top) {
       const wx = num(t.wx);
       wx.style.color = css(diverging(t.wx, limit));
-      const tr = el("tr", { className: "term" }, el("td", { className: "src", textContent: t.source }),
-                    num(t.x), num(t.w), wx);
+      const [layer, ...rest] = t.source.split(" "); // "pool2" "map 10 (4, 2)": narrow columns drop the layer
+      const src = el("td", { className: "src" }, el("span", { className: "layer", textContent: `${layer} ` }), rest.join(" "));
+      const tr = el("tr", { className: "term" }, src, num(t.x), num(t.w), wx);
       tr.dataset.source = t.source;
       table.append(tr);
     }
