@@ -3,7 +3,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
   encodeState, decodeState, defaultState, encodeStrokes, decodeStrokes, quantiseStrokes,
-  toBase64url, FIELDS, LIMITS, PAD,
+  toBase64url, padPoint, FIELDS, LIMITS, PAD, REACH,
 } from "../../lenet_vis/static/js/urlstate.js";
 import { seeded, byName } from "./helpers.mjs";
 
@@ -54,7 +54,7 @@ const strokeDistance = (a, b) => Math.max(...a.points.map((p) => Math.min(
 test("fields are declared in one table with distinct keys and sane defaults", () => {
   assert.deepEqual(FIELDS.map((f) => f.name), ["strokes", "sample", "pinned", "view", "showPre", "normalise"]);
   assert.equal(new Set(FIELDS.map((f) => f.key)).size, FIELDS.length);
-  assert.deepEqual(defaultState(), { strokes: [], sample: null, pinned: null, view: "2d", showPre: true, normalise: "map" });
+  assert.deepEqual(defaultState(), { strokes: [], sample: null, pinned: null, view: "2d", showPre: false, normalise: "map" });
   assert.equal(encodeState(defaultState()), "");
   assert.deepEqual(decodeState(""), { state: defaultState(), errors: [] });
 });
@@ -62,7 +62,7 @@ test("fields are declared in one table with distinct keys and sane defaults", ()
 test("the whole state round-trips through the URL", () => {
   const state = {
     strokes: DIGITS[7], sample: 12, pinned: { layer: "conv2", c: 3, y: 4, x: 2 },
-    view: "3d", showPre: false, normalise: "layer",
+    view: "3d", showPre: true, normalise: "layer",
   };
   const text = encodeState(state);
   assert.match(text, /^[A-Za-z0-9_\-.=&]+$/); // nothing to escape in a fragment or a query
@@ -113,11 +113,22 @@ test("a drawing far too long for a URL is simplified until it fits", () => {
   assert.equal(back.state.strokes.length, LIMITS.strokes);
 });
 
-test("points are rounded to the pad, clamped to it, and repeats dropped", () => {
-  const strokes = [{ size: 17.6, points: [[-5, 300], [0.4, 279.6], [10.2, 10.7], [10.4, 10.6], [NaN, 3]] }];
-  assert.deepEqual(quantiseStrokes(strokes), [{ size: 18, points: [[0, 280], [10, 11], [0, 3]] }]);
+test("points are rounded to whole pad pixels, kept a pad's width off it, repeats dropped", () => {
+  const strokes = [{ size: 17.6, points: [[-5, 300], [-900, 279.6], [10.2, 10.7], [10.4, 10.6], [NaN, 3]] }];
+  assert.deepEqual(quantiseStrokes(strokes), [{ size: 18, points: [[-5, 300], [-280, 280], [10, 11], [0, 3]] }]);
   assert.deepEqual(decodeStrokes(encodeStrokes(strokes)), quantiseStrokes(strokes));
   assert.deepEqual(quantiseStrokes([{ size: 5, points: [] }]), []);
+  assert.deepEqual(padPoint(12.5, -3.4), [13, -3]);
+});
+
+test("a pad that keeps padPoint points gets back exactly the drawing it linked", () => {
+  for (const strokes of [DIGITS[7], DIGITS[1], DIGITS[4]]) {
+    const snapped = strokes.map((s) => ({ size: s.size, points: s.points.map(([x, y]) => padPoint(x, y)) }));
+    const back = decodeState(encodeState({ ...defaultState(), strokes: snapped })).state.strokes;
+    // the same ink: repeated points are dropped, nothing else changes
+    assert.deepEqual(back, quantiseStrokes(snapped));
+    assert.deepEqual(back.map((s) => s.points), snapped.map((s) => s.points.filter((p, i, a) => i === 0 || p[0] !== a[i - 1][0] || p[1] !== a[i - 1][1])));
+  }
 });
 
 test("bad fields keep their defaults and say why; good fields are kept", () => {
@@ -163,8 +174,8 @@ test("drawings whose numbers are out of bounds are refused", () => {
     [bytes(1, 1, 101, 1, 5, 5), /brush size is 101/],
     [bytes(1, 1, 18, 0), /no points/],
     [bytes(1, 1, 18, 0x81, 0x10), /point count is 2049/],
-    [bytes(1, 1, 18, 1, 0x99, 0x02, 5), /coordinate is 281/],
-    [bytes(1, 1, 18, 2, 5, 5, 11, 0), /off the pad/],
+    [bytes(1, 1, 18, 1, 0xc9, 0x06, 5), /coordinate is 841/],
+    [bytes(1, 1, 18, 2, 5, 5, 11, 0), /too far off the pad/],
     [bytes(1, 1, 18, 1, 5, 5, 0), /bytes after its last stroke/],
     [bytes(1, 1, 18, 1, 0xff, 0xff, 0xff, 0xff, 0x7f), /too large/],
   ];
@@ -190,7 +201,7 @@ test("junk never throws and always yields a well-formed state", () => {
   const rand = seeded(42);
   const pick = (xs) => xs[Math.floor(rand() * xs.length)];
   const alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_=&.#?%+/ \u2212\u00e9\ud83d\ude00\u0000";
-  const good = encodeState({ strokes: DIGITS[8], sample: 3, pinned: { layer: "fc2", c: 5, y: 0, x: 0 }, view: "3d", showPre: false, normalise: "layer" });
+  const good = encodeState({ strokes: DIGITS[8], sample: 3, pinned: { layer: "fc2", c: 5, y: 0, x: 0 }, view: "3d", showPre: true, normalise: "layer" });
   const inputs = [undefined, null, 42, {}, [], "&&&", "=", "d", "d=", "p=", "#", "?"];
   for (let i = 0; i < 3000; i++) {
     const kind = i % 4;
@@ -217,7 +228,7 @@ test("junk never throws and always yields a well-formed state", () => {
       for (const s of state.strokes) {
         assert.ok(Number.isInteger(s.size) && s.size >= 1 && s.size <= 100);
         assert.ok(s.points.length >= 1 && s.points.length <= LIMITS.pointsPerStroke);
-        for (const [x, y] of s.points) assert.ok(x >= 0 && x <= PAD && y >= 0 && y <= PAD);
+        for (const p of s.points) assert.ok(p.every((v) => Number.isInteger(v) && v >= REACH[0] && v <= REACH[1]));
       }
       assert.ok(state.sample === null || (Number.isInteger(state.sample) && state.sample >= 0));
       assert.ok(["2d", "3d"].includes(state.view) && ["map", "layer"].includes(state.normalise));
@@ -231,7 +242,8 @@ test("junk never throws and always yields a well-formed state", () => {
 test("encodeState leaves out fields it cannot write instead of throwing", () => {
   const text = encodeState({ strokes: "no", sample: -1, pinned: { layer: "a b", c: 1 }, view: "4d", showPre: "x", normalise: 3 });
   assert.equal(text, "");
-  assert.equal(encodeState({ showPre: false, view: "3d" }), "v=3d&pre=0");
+  assert.equal(encodeState({ showPre: true, view: "3d" }), "v=3d&pre=1");
+  assert.equal(encodeState({ showPre: false, view: "3d" }), "v=3d");
   assert.equal(encodeState(null), "");
-  assert.equal(encodeState({ strokes: [{ size: 18, points: [[1, 2]] }] }), "d=AQESAQEC");
+  assert.equal(encodeState({ strokes: [{ size: 18, points: [[1, 2]] }] }), "d=AQESAZkCmgI");
 });

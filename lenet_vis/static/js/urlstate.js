@@ -10,10 +10,13 @@
 //
 // The drawing ("d") is binary, then base64url: a version byte, the stroke count, and per
 // stroke its brush size, its point count, the first point and then the moves between points,
-// each a zigzag varint. Points are rounded to whole pad pixels (the pad is 280 a side); a
-// drawing too long for the URL is simplified (Ramer-Douglas-Peucker) until it fits.
+// each a zigzag varint. Points are rounded to whole pad pixels (the pad is 280 a side; a
+// stroke may run off it, up to a pad's width on every side); a drawing too long for the URL
+// is simplified (Ramer-Douglas-Peucker) until it fits. A pad that rounds its points with
+// padPoint gets back exactly the drawing it links to.
 
-export const PAD = 280; // pad coordinates run 0..PAD
+export const PAD = 280; // the pad's side in its own coordinates
+export const REACH = [-PAD, 2 * PAD]; // coordinates kept, off the pad included
 export const LIMITS = {
   chars: 8192, // longest state string decoded at all
   drawingChars: 1800, // the encoded drawing is simplified until it fits in this
@@ -93,7 +96,13 @@ export function fromBase64url(text) {
 
 // ---------------------------------------------------------------- the drawing
 
-const clampPad = (v) => Math.min(PAD, Math.max(0, Math.round(Number.isFinite(v) ? v : 0)));
+const [LO, HI] = REACH;
+const clampPad = (v) => Math.min(HI, Math.max(LO, Math.round(Number.isFinite(v) ? v : 0)));
+
+/** A pad point as the link keeps it: whole pad pixels. The pad should store its points so. */
+export function padPoint(x, y) {
+  return [clampPad(x), clampPad(y)];
+}
 
 /** Round points to whole pad pixels and drop repeats; keeps at least one point a stroke. */
 export function quantiseStrokes(strokes) {
@@ -101,7 +110,7 @@ export function quantiseStrokes(strokes) {
   for (const s of strokes) {
     const pts = [];
     for (const p of s.points ?? []) {
-      const q = [clampPad(p[0]), clampPad(p[1])];
+      const q = padPoint(p[0], p[1]);
       const last = pts[pts.length - 1];
       if (!last || last[0] !== q[0] || last[1] !== q[1]) pts.push(q);
     }
@@ -147,8 +156,8 @@ function packStrokes(strokes) {
     pushVarint(out, s.size);
     pushVarint(out, s.points.length);
     let [px, py] = s.points[0];
-    pushVarint(out, px);
-    pushVarint(out, py);
+    pushVarint(out, px - LO);
+    pushVarint(out, py - LO);
     for (const [x, y] of s.points.slice(1)) {
       pushVarint(out, zigzag(x - px));
       pushVarint(out, zigzag(y - py));
@@ -191,13 +200,13 @@ export function decodeStrokes(text) {
     total += m;
     if (total > LIMITS.points) fail(`it has more than ${LIMITS.points} points`);
     r.need(2 * m, "a stroke"); // each point takes two bytes at least
-    let x = r.varint("a coordinate", PAD);
-    let y = r.varint("a coordinate", PAD);
+    let x = r.varint("a coordinate", HI - LO) + LO;
+    let y = r.varint("a coordinate", HI - LO) + LO;
     const points = [[x, y]];
     for (let i = 1; i < m; i++) {
-      x += unzigzag(r.varint("a move", 2 * PAD + 1));
-      y += unzigzag(r.varint("a move", 2 * PAD + 1));
-      if (x < 0 || x > PAD || y < 0 || y > PAD) fail(`a point (${x}, ${y}) is off the pad`);
+      x += unzigzag(r.varint("a move", 2 * (HI - LO) + 1));
+      y += unzigzag(r.varint("a move", 2 * (HI - LO) + 1));
+      if (x < LO || x > HI || y < LO || y > HI) fail(`a point (${x}, ${y}) is too far off the pad`);
       points.push([x, y]);
     }
     strokes.push({ size, points });
@@ -259,7 +268,7 @@ export const FIELDS = [
   },
   { name: "pinned", key: "p", default: () => null, encode: encodePinned, decode: decodePinned },
   { name: "view", key: "v", default: () => "2d", ...oneOf(["2d", "3d"]) },
-  { name: "showPre", key: "pre", default: () => true, ...bool },
+  { name: "showPre", key: "pre", default: () => false, ...bool }, // the page hides them at first
   { name: "normalise", key: "n", default: () => "map", ...oneOf(["map", "layer"]) },
 ];
 
