@@ -5,7 +5,7 @@ Starts the real server, draws a 7, switches to 3D and measures:
     animation frame; a 1-pixel readPixels then waits until the rasteriser is done with it),
   - hover: the mouse onto a cell to the finished frame with its ring, edges and windows,
   - 3d-render: the page's own performance measure around renderer.render (CPU side only).
-Optionally saves a picture of the 3D view with a pinned dense unit (for the README).
+Optionally saves a picture of the 3D view with a pinned conv2 cell (for the README).
 Run: python bench/render3d.py [--steps 60] [--screenshot docs/3d.png]
 """
 
@@ -88,7 +88,7 @@ def save_picture(page, path: Path, width: int) -> None:
     if shot.width > width:
         shot = shot.resize((width, round(shot.height * width / shot.width)), Image.LANCZOS)
     path.parent.mkdir(parents=True, exist_ok=True)
-    shot.quantize(colors=128, method=Image.Quantize.MEDIANCUT).save(path, optimize=True)
+    shot.quantize(colors=256, method=Image.Quantize.MEDIANCUT).save(path, optimize=True)
     print(f"saved {path} ({shot.width}x{shot.height}, {path.stat().st_size // 1024} KB)")
 
 
@@ -98,7 +98,7 @@ def main() -> None:
     parser.add_argument("--width", type=int, default=1366)
     parser.add_argument("--height", type=int, default=768)
     parser.add_argument("--screenshot", type=Path, help="save a PNG of the 3D view here")
-    parser.add_argument("--picture-width", type=int, default=640)
+    parser.add_argument("--picture-width", type=int, default=760)
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
@@ -116,9 +116,10 @@ def main() -> None:
         size = page.locator(CANVAS).evaluate("c => [c.width, c.height]")
         print(f"WebGL renderer: {renderer}; canvas {size[0]}x{size[1]} px")
 
-        dense = "fc1" if page.get_by_test_id("show-pre").is_checked() else "relu3"
-        if args.screenshot:  # before turning: the view a person first sees
-            page.mouse.click(*project(page, {"layer": dense, "c": 7, "y": 0, "x": 0}))
+        pre = page.get_by_test_id("show-pre").is_checked()
+        dense, conv = ("fc1", "conv2") if pre else ("relu3", "relu2")
+        if args.screenshot:  # before turning: the view a person first sees, a conv2 cell pinned
+            page.mouse.click(*project(page, {"layer": conv, "c": 5, "y": 4, "x": 4}))
             page.evaluate(TWO_FRAMES)
             save_picture(page, args.screenshot, args.picture_width)
             page.keyboard.press("Escape")

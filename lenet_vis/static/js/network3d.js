@@ -155,6 +155,7 @@ export class Network3D {
     this.network = new THREE.Group();
     this.pickable = [];
     this.textures = {}; // layer -> [{texture, pixels}] one per map
+    this.extent = []; // points the camera keeps in view: slab corners, caption and label ends
     const frames = [];
     for (const slab of this.layout.slabs) {
       const g = this.byName[slab.name];
@@ -181,7 +182,9 @@ export class Network3D {
       const label = textSprite(caption(g), 8, "#9aa0a8", [1, 0.5]);
       label.position.set(-slab.width / 2 - 4, slab.y, 0);
       this.network.add(label);
-      this.layout.box.min[0] = Math.min(this.layout.box.min[0], label.position.x - label.scale.x);
+      const [w, d] = [slab.width / 2, slab.depth / 2];
+      for (const [x, z] of [[-w, -d], [w, -d], [-w, d], [w, d]]) this.extent.push(new THREE.Vector3(x, slab.y, z));
+      this.extent.push(new THREE.Vector3(label.position.x - label.scale.x, slab.y, 0));
       if (slab.kind === "softmax") this.addOutputLabels(slab);
     }
     this.network.add(segments(frames, FRAME));
@@ -195,33 +198,51 @@ export class Network3D {
       const label = textSprite(String(c), slab.cell * 0.9, "#e6e7ea", [0.5, 0], 600);
       label.position.set(x, y + 1, z - slab.cell / 2);
       this.network.add(label);
+      this.extent.push(new THREE.Vector3(x, y + 1 + label.scale.y, z - slab.cell / 2));
     }
   }
 
   /** Camera from the front, above, so the whole stack fits the view. */
   fit() {
-    const { min, max } = this.layout.box;
-    const centre = min.map((v, i) => (v + max[i]) / 2);
-    const corners = [];
-    for (const x of [min[0], max[0]]) for (const y of [min[1], max[1]]) for (const z of [min[2], max[2]]) corners.push(new THREE.Vector3(x, y, z));
+    const points = this.extent;
+    const target = points.reduce((t, p) => t.add(p), new THREE.Vector3()).divideScalar(points.length);
     [this.camera.near, this.camera.far] = [0.1, 1e6];
     this.camera.updateProjectionMatrix();
-    const fits = (r) => {
-      this.orbit.set(centre, r, START.theta, START.phi);
-      return corners.every((p) => {
+    const bounds = () => {
+      const b = [Infinity, -Infinity, Infinity, -Infinity, -Infinity]; // x0 x1 y0 y1 |z|max
+      for (const p of points) {
         const q = p.clone().project(this.camera);
-        return Math.abs(q.x) < 0.96 && Math.abs(q.y) < 0.96 && Math.abs(q.z) < 1;
-      });
+        b[0] = Math.min(b[0], q.x);
+        b[1] = Math.max(b[1], q.x);
+        b[2] = Math.min(b[2], q.y);
+        b[3] = Math.max(b[3], q.y);
+        b[4] = Math.max(b[4], Math.abs(q.z));
+      }
+      return b;
     };
-    let [lo, hi] = [10, 20000];
-    for (let i = 0; i < 40; i++) {
-      const mid = (lo + hi) / 2;
-      if (fits(mid)) hi = mid;
-      else lo = mid;
+    let radius = 1000;
+    for (let round = 0; round < 3; round++) {
+      // the nearest distance at which every point is in view, then centre the picture
+      let [lo, hi] = [1, 20000];
+      for (let i = 0; i < 32; i++) {
+        const mid = (lo + hi) / 2;
+        this.orbit.set(target.toArray(), mid, START.theta, START.phi);
+        const [x0, x1, y0, y1, z] = bounds();
+        if (x0 > -0.94 && x1 < 0.94 && y0 > -0.94 && y1 < 0.94 && z < 1) hi = mid;
+        else lo = mid;
+      }
+      radius = hi;
+      this.orbit.set(target.toArray(), radius, START.theta, START.phi);
+      const [x0, x1, y0, y1] = bounds();
+      const half = radius * Math.tan((this.camera.fov * Math.PI) / 360);
+      const m = this.camera.matrixWorld.elements; // columns: right, up
+      const [dx, dy] = [((x0 + x1) / 2) * half * this.camera.aspect, ((y0 + y1) / 2) * half];
+      target.add(new THREE.Vector3(m[0], m[1], m[2]).multiplyScalar(dx));
+      target.add(new THREE.Vector3(m[4], m[5], m[6]).multiplyScalar(dy));
     }
-    this.orbit.set(centre, hi, START.theta, START.phi);
-    this.camera.near = hi / 50;
-    this.camera.far = hi * 10;
+    this.orbit.set(target.toArray(), radius, START.theta, START.phi);
+    this.camera.near = radius / 50;
+    this.camera.far = radius * 10;
     this.camera.updateProjectionMatrix();
     this.requestRender();
   }
