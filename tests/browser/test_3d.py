@@ -19,7 +19,9 @@ CANVAS = "[data-testid=stage-3d] canvas"
 
 def settle(page):
     """The answer to the newest drawing is on screen."""
-    page.wait_for_selector("[data-testid=network][aria-busy=false]", timeout=15_000)
+    page.wait_for_selector(
+        "[data-testid=network][aria-busy=false]", state="attached", timeout=15_000
+    )
 
 
 def next_frames(page, n=2):
@@ -168,3 +170,52 @@ def test_without_webgl_the_toggle_says_so_and_the_2d_view_stays(browser, live_se
         assert page.console_errors == []
     finally:
         no_webgl.close()
+
+
+def renders(page) -> int:
+    return page.evaluate("performance.getEntriesByName('3d-render').length")
+
+
+def coloured(page) -> int:
+    """Pixels of the 3D canvas in a clear hue (the diverging scale), not grey."""
+    box = page.locator(CANVAS).bounding_box()
+    shot = pixels(page).astype(int)
+    top, left = int(box["y"]), int(box["x"])
+    stage = shot[top : top + int(box["height"]), left : left + int(box["width"])]
+    return int(((stage.max(axis=2) - stage.min(axis=2)) > 60).sum())
+
+
+def test_3d_view_draws_only_when_something_changed(page):
+    draw(page, STROKES[7])
+    settle(page)
+    show_3d(page)
+    page.wait_for_timeout(300)
+    idle = renders(page)
+    page.wait_for_timeout(700)
+    assert renders(page) == idle  # no frame loop while nothing changes
+    page.mouse.move(*project(page, "pool1", 2, 7, 7))
+    next_frames(page)
+    assert renders(page) == idle + 1  # one frame for the hover
+
+
+def test_pre_activations_in_3d_add_the_signed_slabs_and_clear_blanks_them(page, live_server):
+    draw(page, STROKES[7])
+    settle(page)
+    show_3d(page)
+    image = network_input(page, live_server)
+    assert coloured(page) < 50  # activations only: grey slabs
+    page.get_by_test_id("show-pre").check()
+    next_frames(page)
+    assert coloured(page) > 2000  # conv and dense pre-activations, blue and orange
+    page.mouse.move(*project(page, "conv1", 2, 10, 11))
+    expect(page.get_by_test_id("stage-3d")).to_have_attribute("data-picked", "conv1:2:10:11")
+    expect(page.get_by_test_id("stage-3d")).to_have_attribute("data-edges", "25")  # 5x5 input
+
+    y, x = np.unravel_index(image.argmax(), image.shape)
+    ink = project(page, "input", 0, y, x)
+    assert pixels(page)[round(ink[1]), round(ink[0])].mean() > 170
+    page.get_by_test_id("clear").click()
+    settle(page)
+    next_frames(page)
+    assert pixels(page)[round(ink[1]), round(ink[0])].mean() < 40  # blank again
+    assert coloured(page) < 50
