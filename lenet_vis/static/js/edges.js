@@ -24,10 +24,13 @@ export class EdgeLayer {
     this.canvas.style.width = `${width}px`;
     this.canvas.style.height = `${height}px`;
     this.ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    this.canvas.hidden = true;
   }
 
   clear() {
+    if (this.canvas.hidden) return;
     this.ctx.clearRect(0, 0, this.width, this.height);
+    this.canvas.hidden = true; // an empty layer the size of the stage still costs each frame
   }
 
   /**
@@ -39,6 +42,7 @@ export class EdgeLayer {
   draw(target, edges) {
     this.clear();
     if (!edges.length) return;
+    this.canvas.hidden = false;
     const ctx = this.ctx;
     let most = 0;
     for (const e of edges) most = Math.max(most, Math.abs(e.contribution));

@@ -8,10 +8,11 @@
 const MAP_GAP = 4; // px between two maps of a layer
 const PAD = 8; // px around the picture
 const SLOT_GAP = 24; // least px between two slots (edges run through it)
-const CAPTION_WIDE = 58; // px above each column for its caption (up to four short lines)
-const CAPTION_TALL = 34; // px above each row for its caption (up to two lines)
+const CAPTION_WIDE = 64; // px above each column for its caption (up to four short lines)
+const CAPTION_TALL = 22; // px above each row for its caption (one line)
 const OUTPUT_EXTRA = 78; // px beside the output nodes for their labels and probabilities
 const OUTPUT_EXTRA_TALL = 34; // px under the output nodes for the same, on phones
+const VECTOR_MIN = 56; // px: the least width of a column of nodes (room for its caption)
 
 // Sizes relative to one another, in CSS px at scale 1: the side of one map, or of one node.
 const WEIGHT = { input: 2.6, conv: 1, maxpool: 1, relu: 1, dense: 0.1, logits: 0.2, softmax: 0.24 };
@@ -70,7 +71,8 @@ function gridsAt(slots, lam, room) {
 }
 
 function slotWidth(slot, g) {
-  return across(slot, g, g.gap) + (slot.output ? OUTPUT_EXTRA : 0);
+  const w = across(slot, g, g.gap) + (slot.output ? OUTPUT_EXTRA : 0);
+  return slot.map ? w : Math.max(w, VECTOR_MIN);
 }
 
 /**
@@ -105,9 +107,11 @@ function wide(slots, width, height) {
   const placed = slots.map((slot, i) => {
     const g = grids[i];
     const w = slotWidth(slot, g);
+    const content = across(slot, g, g.gap) + (slot.output ? OUTPUT_EXTRA : 0);
     const bodyH = g.rows * g.side + (g.rows - 1) * g.gap;
     const y = PAD + CAPTION_WIDE + Math.max(0, (room - bodyH) / 2);
-    const out = place(slot, g, x, y, w, bodyH);
+    const out = place(slot, g, x + (w - content) / 2, y, w, bodyH); // a narrow column is centred
+    out.x = x;
     out.caption = { x: x - gap / 2 + 2, y: y - CAPTION_WIDE, w: w + gap - 4, h: CAPTION_WIDE };
     x += w + gap;
     return out;
@@ -137,10 +141,10 @@ function tall(slots, width) {
     const top = y + CAPTION_TALL;
     const out = place(slot, g, x, top, w, bodyH + (slot.output ? OUTPUT_EXTRA_TALL : 0));
     out.caption = { x: PAD, y, w: room, h: CAPTION_TALL };
-    y = top + out.h + SLOT_GAP;
+    y = top + out.h + SLOT_GAP / 2;
     return out;
   });
-  return { width, height: y - SLOT_GAP + PAD, orientation: "tall", slots: placed };
+  return { width, height: y - SLOT_GAP / 2 + PAD, orientation: "tall", slots: placed };
 }
 
 /** The slot's rectangle and its maps' rectangles in stage px. */

@@ -90,6 +90,7 @@ function wireControls() {
   // keyboard users reach the network too: focusing it pins a cell of the input
   const stage = $("network");
   stage.addEventListener("focus", () => {
+    if (!stage.matches(":focus-visible")) return; // a click or tap pins its own cell
     if (!state.selection || !state.pinned) pin({ layer: state.model.layers[0].name, c: 0, y: 0, x: 0 });
   });
 }
@@ -138,7 +139,7 @@ function onDrawingChange(reason) {
     if (state.inputAt === null) state.inputAt = performance.now();
   }
   if (reason === "clear") $("sample-label").textContent = "";
-  $("pad-prompt").hidden = !views.pad.isEmpty;
+  if ($("pad-prompt").hidden === views.pad.isEmpty) $("pad-prompt").hidden = !views.pad.isEmpty;
   if (reason !== "draw") syncURL();
   if (views.pad.isEmpty) {
     state.data = null;
@@ -155,7 +156,9 @@ function onDrawingChange(reason) {
 
 /** aria-busy on the stage: an answer is pending (or the model is loading). */
 function setBusy() {
-  $("network").setAttribute("aria-busy", String(!state.ready || state.inFlight || state.dirty));
+  const busy = String(!state.ready || state.inFlight || state.dirty);
+  const stage = $("network");
+  if (stage.getAttribute("aria-busy") !== busy) stage.setAttribute("aria-busy", busy);
 }
 
 async function sendIfIdle() {
@@ -210,7 +213,7 @@ function hover(cell, e) {
 function pin(cell) {
   state.selection = cell;
   state.pinned = true;
-  render();
+  render()?.scrollIntoView({ block: "nearest", inline: "nearest" });
   announceCell();
   syncURL();
 }
@@ -367,7 +370,7 @@ async function restore() {
   }
   let decoded;
   try {
-    decoded = mod.decodeState(fragment);
+    decoded = mod.decodeState(fragment, state.byName);
   } catch (err) {
     showError(`This link's view could not be read (${err.message}); it was ignored.`);
     return;

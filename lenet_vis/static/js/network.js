@@ -9,23 +9,26 @@ import { EdgeLayer } from "./edges.js";
 const SIGNED_KINDS = new Set(["conv", "dense"]); // pre-activations: diverging scale
 const TALL_BELOW = 640; // stage px: narrower than this, the network flows top to bottom
 
-/** Caption lines of a layer: [name, what it does, shape]. Short and exact. */
-export function caption(g, byName) {
+/** Caption lines of a layer: [name, what it does..., shape]. Short and exact. */
+export function caption(g, byName, layers) {
   const shape = g.output_shape.join("x");
+  const size = (name) => byName[name].output_shape.reduce((a, b) => a * b, 1);
   const src = g.source ? byName[g.source] : null;
-  const inputs = src ? src.output_shape.reduce((a, b) => a * b, 1) : 0;
+  const next = layers[layers.findIndex((l) => l.name === g.name) + 1];
+  const beforeRelu = next?.kind === "relu";
+  const filters = (c) => [`${c.output_shape[0]} filters ${c.kernel}x${c.kernel}`, `stride ${c.stride}`];
   switch (g.kind) {
     case "input":
       return ["input", "what the network sees", shape];
     case "conv":
-      return [`${g.name} (before ReLU)`, `${g.output_shape[0]} filters ${g.kernel}x${g.kernel} · stride ${g.stride}`, shape];
+      return [beforeRelu ? `${g.name} pre-ReLU` : g.name, ...filters(g), shape];
     case "relu":
-      if (src?.kind === "conv") return [`${src.name} + ReLU`, `${src.output_shape[0]} filters ${src.kernel}x${src.kernel} · stride ${src.stride}`, shape];
-      return [`${src?.name ?? g.name} + ReLU`, `dense ${byName[src?.source]?.output_shape.reduce((a, b) => a * b, 1) ?? ""}→${g.output_shape[0]}`, shape];
+      if (src.kind === "conv") return [`${src.name} + ReLU`, ...filters(src), shape];
+      return [src.name, "+ ReLU", `${size(src.source)}→${size(src.name)}`];
     case "maxpool":
-      return [g.name, `max ${g.kernel}x${g.kernel} · stride ${g.stride}`, shape];
+      return [g.name, `max ${g.kernel}x${g.kernel}`, `stride ${g.stride}`, shape];
     case "dense":
-      return [`${g.name} (before ReLU)`, `dense ${inputs}→${g.output_shape[0]}`, shape];
+      return [g.name, beforeRelu ? "pre-ReLU" : "logits", `${size(g.source)}→${size(g.name)}`];
     case "softmax":
       return ["output", "softmax", "p(digit)"];
     default:
@@ -79,7 +82,7 @@ export class NetworkView {
     section.className = `layer layer-${g.kind}`;
     section.dataset.testid = `layer-${g.name}`;
     section.dataset.layer = g.name;
-    const lines = caption(g, this.byName);
+    const lines = caption(g, this.byName, this.layers);
     const h = document.createElement("h3");
     h.title = lines.join(" · ");
     h.append(...lines.map((t, i) => Object.assign(document.createElement("span"), { textContent: t, className: i === 0 ? "name" : "" })));
