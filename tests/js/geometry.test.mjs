@@ -40,10 +40,11 @@ test("flatIndex is NumPy's C order and cellOf inverts it", () => {
   }
 });
 
-test("moveCell clamps inside a map and walks along a vector's units", () => {
+test("moveCell clamps inside a layer and walks along a vector's units", () => {
   assert.ok(fx.moves.length > 100);
   for (const m of fx.moves) {
-    const got = moveCell(byName[m.layer], m.cell, m.dy, m.dx);
-    assert.deepEqual(got, m.to, `${m.layer} ${JSON.stringify(m.cell)} by (${m.dy}, ${m.dx})`);
+    const got = moveCell(byName[m.layer], m.cell, m.dy, m.dx, m.dc);
+    assert.deepEqual(got, m.to, `${m.layer} ${JSON.stringify(m.cell)} by (${m.dy}, ${m.dx}, ${m.dc})`);
+    if (m.dc === 0) assert.deepEqual(moveCell(byName[m.layer], m.cell, m.dy, m.dx), m.to);
   }
 });

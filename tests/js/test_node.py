@@ -6,12 +6,14 @@ import subprocess
 import pytest
 
 from tests.conftest import ROOT
-from tests.js.fixtures import FIXTURE, fixture_text
+from tests.js.fixtures import FILES, FIXTURES
 
 
-def test_geometry_fixture_is_what_model_geometry_makes():
-    assert FIXTURE.read_text() == fixture_text(), (
-        "tests/js/fixtures/geometry.json is stale: run python -m tests.js.fixtures"
+@pytest.mark.parametrize("name", sorted(FILES))
+def test_js_fixture_is_what_the_python_makes(name):
+    """geometry.json from model/geometry.py; decode.json from the app's encoder."""
+    assert (FIXTURES / name).read_text() == FILES[name](), (
+        f"tests/js/fixtures/{name} is stale: run python -m tests.js.fixtures"
     )
 
 

@@ -1,10 +1,14 @@
 // A small grid of numbers, each cell tinted in the page's colour language. Render helper.
 import { css, diverging, gray, absMax } from "./colour.js";
+import { fmt } from "./numbers.js";
 
-export const fmt = (v) => (Math.abs(v) >= 100 || v === 0 || Number.isInteger(v) ? String(Math.round(v * 10) / 10) : v.toPrecision(3));
+export { fmt };
 
-/** A table of `values` (flat, row-major) with `k` columns. */
-export function numGrid(values, k, signed, label, limit = absMax(values)) {
+/**
+ * A table of `values` (flat, row-major) with `k` columns; each cell's text is format(value)
+ * and its data-value the exact number. signed: the diverging scale; else black to white.
+ */
+export function numGrid(values, k, signed, label, limit = absMax(values), format = fmt) {
   const table = document.createElement("table");
   table.className = "numgrid";
   table.setAttribute("aria-label", label);
@@ -13,10 +17,11 @@ export function numGrid(values, k, signed, label, limit = absMax(values)) {
     for (let j = 0; j < k; j++) {
       const v = values[i * k + j];
       const td = document.createElement("td");
-      td.textContent = fmt(v);
+      td.textContent = format(v);
+      td.dataset.value = v;
       const rgb = signed ? diverging(v, limit) : gray(v, limit);
       td.style.background = css(rgb);
-      td.style.color = rgb[0] + rgb[1] + rgb[2] > 380 ? "#000" : "#fff";
+      td.style.color = rgb[0] * 0.299 + rgb[1] * 0.587 + rgb[2] * 0.114 > 140 ? "#000" : "#fff";
       tr.append(td);
     }
     table.append(tr);
