@@ -108,6 +108,17 @@ def test_hovering_a_pool2_cell_in_3d_draws_its_2x2_window_and_fills_the_inspecto
     assert changed > 30  # the ring, the edges and the window were drawn
 
 
+def test_hovering_an_output_in_3d_draws_an_edge_from_each_logit(page):
+    draw(page, STROKES[7])
+    settle(page)
+    show_3d(page)
+    page.mouse.move(*project(page, "softmax", 7))
+    stage3d = page.get_by_test_id("stage-3d")
+    expect(stage3d).to_have_attribute("data-picked", "softmax:7:0:0")
+    expect(stage3d).to_have_attribute("data-edges", "10")  # the logits stay shown
+    expect(page.get_by_test_id("inspector")).to_contain_text("softmax")
+
+
 def test_picking_a_dense_unit_in_3d_pins_it_with_an_edge_to_every_input(page):
     draw(page, STROKES[7])
     settle(page)
@@ -203,10 +214,10 @@ def test_pre_activations_in_3d_add_the_signed_slabs_and_clear_blanks_them(page, 
     settle(page)
     show_3d(page)
     image = network_input(page, live_server)
-    assert coloured(page) < 50  # activations only: grey slabs
+    grey = coloured(page)  # activations: grey slabs; only the ten logits are signed
     page.get_by_test_id("show-pre").check()
     next_frames(page)
-    assert coloured(page) > 2000  # conv and dense pre-activations, blue and orange
+    assert coloured(page) > 2000 + 4 * grey, grey  # conv and dense pre-activations in colour
     page.mouse.move(*project(page, "conv1", 2, 10, 11))
     expect(page.get_by_test_id("stage-3d")).to_have_attribute("data-picked", "conv1:2:10:11")
     expect(page.get_by_test_id("stage-3d")).to_have_attribute("data-edges", "25")  # 5x5 input
@@ -218,4 +229,4 @@ def test_pre_activations_in_3d_add_the_signed_slabs_and_clear_blanks_them(page, 
     settle(page)
     next_frames(page)
     assert pixels(page)[round(ink[1]), round(ink[0])].mean() < 40  # blank again
-    assert coloured(page) < 50
+    assert coloured(page) < 50  # no colour left anywhere
