@@ -1,8 +1,9 @@
 """Frame time of the 3D view in Chromium with software WebGL (--disable-gpu: SwiftShader).
 
 Starts the real server, draws a 7, switches to 3D and measures:
-  - turn: a drag step on the canvas to the finished frame (the page renders it at the next
-    animation frame; a 1-pixel readPixels then waits until the rasteriser is done with it),
+  - frame: one repaint while turning, from the start of the animation frame that draws it to
+    the rasterised picture (a 1-pixel readPixels waits until the rasteriser is done),
+  - turn: a drag step on the canvas to that finished frame (so with the wait for the frame),
   - hover: the mouse onto a cell to the finished frame with its ring, edges and windows,
   - 3d-render: the page's own performance measure around renderer.render (CPU side only).
 Optionally saves a picture of the 3D view with a pinned conv2 cell (for the README).
@@ -40,16 +41,24 @@ TURN = """async ([steps, x, y]) => {
   const ev = (type, cx) => canvas.dispatchEvent(new PointerEvent(type, { pointerId: 7,
     pointerType: 'mouse', button: 0, buttons: 1, clientX: cx, clientY: y, bubbles: true }));
   ev('pointerdown', x);
-  const times = [];
+  const turns = [];
+  const frames = [];
   for (let i = 1; i <= steps; i++) {
+    await frame();
+    let start = 0;
+    requestAnimationFrame(() => { start = performance.now(); }); // runs just before the view's
     const t0 = performance.now();
     ev('pointermove', x + 8 * i);
-    await frame();
-    gl.readPixels(0, 0, 1, 1, gl.RGBA, gl.UNSIGNED_BYTE, px);
-    times.push(performance.now() - t0);
+    await new Promise((done) => requestAnimationFrame(() => {  // runs just after the view's
+      gl.readPixels(0, 0, 1, 1, gl.RGBA, gl.UNSIGNED_BYTE, px);
+      const end = performance.now();
+      turns.push(end - t0);
+      frames.push(end - start);
+      done();
+    }));
   }
   ev('pointerup', x + 8 * steps);
-  return times;
+  return [turns, frames];
 }"""
 
 HOVER = """async ([x, y]) => {
@@ -130,8 +139,10 @@ def main() -> None:
         for cell in cells:
             hovers.append(page.evaluate(HOVER, list(project(page, cell))))
         box = page.locator(CANVAS).bounding_box()
-        turns = page.evaluate(TURN, [args.steps, box["x"] + 40, box["y"] + box["height"] / 2])
+        start = [args.steps, box["x"] + 40, box["y"] + box["height"] / 2]
+        turns, frames = page.evaluate(TURN, start)
         cpu = page.evaluate("() => performance.getEntriesByName('3d-render').map(e => e.duration)")
+        summary("frame", frames)
         summary("turn", turns)
         summary("hover", hovers)
         summary("3d-render", cpu[2:])  # the first frames compile the shaders
