@@ -230,3 +230,31 @@ def test_pre_activations_in_3d_add_the_signed_slabs_and_clear_blanks_them(page, 
     next_frames(page)
     assert pixels(page)[round(ink[1]), round(ink[0])].mean() < 40  # blank again
     assert coloured(page) < 50  # no colour left anywhere
+
+
+def test_a_tap_on_a_phone_pins_a_cell_in_3d_and_the_page_does_not_scroll_sideways(
+    browser, live_server
+):
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True
+    )
+    try:
+        page = context.new_page()
+        errors = []
+        page.on("console", lambda m: m.type == "error" and errors.append(m.text))
+        page.goto(live_server + "/")
+        page.wait_for_selector("body[data-ready=true]", timeout=20_000)
+        page.get_by_test_id("sample").click()
+        settle(page)
+        show_3d(page)
+        stage3d = page.get_by_test_id("stage-3d")
+        stage3d.scroll_into_view_if_needed()
+        box = stage3d.bounding_box()
+        assert box["height"] > 250 and box["width"] <= 390
+        page.touchscreen.tap(*project(page, "pool2", 5, 2, 2))
+        expect(stage3d).to_have_attribute("data-picked", "pool2:5:2:2")
+        expect(page.get_by_test_id("inspector")).to_contain_text("pinned")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        assert errors == []
+    finally:
+        context.close()
