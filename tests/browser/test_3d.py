@@ -108,10 +108,21 @@ def test_hovering_a_pool2_cell_in_3d_draws_its_2x2_window_and_fills_the_inspecto
     assert changed > 30  # the ring, the edges and the window were drawn
 
 
+def orange_above(page, shot, digit) -> int:
+    """Pixels in the accent orange just above output `digit` (where its label is)."""
+    x, y = (round(v) for v in project(page, "softmax", digit))
+    block = shot[y - 30 : y, x - 10 : x + 10].astype(int)
+    r, g, b = block[..., 0], block[..., 1], block[..., 2]
+    return int(((r > 170) & (g > 70) & (g < 170) & (b < 90)).sum())
+
+
 def test_hovering_an_output_in_3d_draws_an_edge_from_each_logit(page):
     draw(page, STROKES[7])
     settle(page)
     show_3d(page)
+    shot = pixels(page)
+    assert orange_above(page, shot, 7) > 5  # the predicted digit's label, as the verdict
+    assert orange_above(page, shot, 3) == 0
     page.mouse.move(*project(page, "softmax", 7))
     stage3d = page.get_by_test_id("stage-3d")
     expect(stage3d).to_have_attribute("data-picked", "softmax:7:0:0")

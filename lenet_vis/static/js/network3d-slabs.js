@@ -6,6 +6,7 @@ import { cellCentre } from "./network3d-layout.js";
 
 const FRAME = 0x3a3f48; // outline of every map
 const CAPTION = { height: 8, colour: "#9aa0a8" };
+const ACCENT = "#e67d14"; // the predicted digit, as the verdict in 2D
 
 /** Canvas-texture text sprite `height` world units tall; anchor [0..1, 0..1] as Sprite.center. */
 function textSprite(text, height, colour = "#c9ccd2", anchor = [0.5, 0.5], weight = 400) {
@@ -36,8 +37,19 @@ function caption(g) {
   return g.kind === "input" ? `input ${shape}` : `${g.name} ${shape}`;
 }
 
+/** Dispose every geometry, material and texture of what buildSlabs made. */
+export function disposeSlabs({ group, outputs }) {
+  disposeTree(group);
+  for (const o of outputs) {
+    for (const m of [o.plain, o.chosen]) {
+      m.map.dispose();
+      m.dispose(); // again for the one attached: three.js lets a second dispose pass
+    }
+  }
+}
+
 /** Dispose every geometry, material and texture under an object. */
-export function disposeTree(root) {
+function disposeTree(root) {
   root.traverse((o) => {
     o.geometry?.dispose();
     const mats = Array.isArray(o.material) ? o.material : o.material ? [o.material] : [];
@@ -60,21 +72,30 @@ export function rectPoints(out, [x0, z0, x1, z1], y) {
   out.push(x0, y, z0, x1, y, z0, x1, y, z0, x1, y, z1, x1, y, z1, x0, y, z1, x0, y, z1, x0, y, z0);
 }
 
-/** Digits 0..n-1 over the output units, at their back edge; their tops go into extent. */
+/**
+ * Digits 0..n-1 over the output units, at their back edge; their tops go into extent.
+ * Returns [{sprite, plain, chosen}] per digit: two materials, so marking the predicted digit
+ * is a swap, not a redraw.
+ */
 function outputLabels(group, slab, extent) {
+  const labels = [];
   for (let c = 0; c < slab.n; c++) {
     const [x, y, z] = cellCentre(slab, { c, y: 0, x: 0 });
-    const label = textSprite(String(c), slab.cell * 0.9, "#e6e7ea", [0.5, 0], 600);
-    label.position.set(x, y + 1, z - slab.cell / 2);
-    group.add(label);
-    extent.push(new THREE.Vector3(x, y + 1 + label.scale.y, z - slab.cell / 2));
+    const sprite = textSprite(String(c), slab.cell * 0.9, "#e6e7ea", [0.5, 0], 600);
+    const chosen = textSprite(String(c), slab.cell * 0.9, ACCENT, [0.5, 0], 700).material;
+    sprite.position.set(x, y + 1, z - slab.cell / 2);
+    group.add(sprite);
+    extent.push(new THREE.Vector3(x, y + 1 + sprite.scale.y, z - slab.cell / 2));
+    labels.push({ sprite, plain: sprite.material, chosen });
   }
+  return labels;
 }
 
 /**
  * The objects for a layout3d() of the layers of /api/model: {group, pickable (the map planes,
  * userData {slab, index}), textures ({layer: [{texture, pixels (RGBA Uint8Array, w*h*4)}]}),
- * extent (points the camera keeps in view: slab corners, caption and label ends)}.
+ * extent (points the camera keeps in view: slab corners, caption and label ends), outputs
+ * (the labels of the last layer's units: [{sprite, plain, chosen}])}.
  */
 export function buildSlabs(layers, layout) {
   const byName = Object.fromEntries(layers.map((g) => [g.name, g]));
@@ -83,6 +104,7 @@ export function buildSlabs(layers, layout) {
   const textures = {};
   const extent = [];
   const frames = [];
+  let outputs = [];
   for (const slab of layout.slabs) {
     textures[slab.name] = slab.maps.map((m, index) => {
       const pixels = new Uint8Array(slab.w * slab.h * 4);
@@ -110,8 +132,8 @@ export function buildSlabs(layers, layout) {
     const [w, d] = [slab.width / 2, slab.depth / 2];
     for (const [x, z] of [[-w, -d], [w, -d], [-w, d], [w, d]]) extent.push(new THREE.Vector3(x, slab.y, z));
     extent.push(new THREE.Vector3(label.position.x - label.scale.x, slab.y, 0));
-    if (slab.kind === "softmax") outputLabels(group, slab, extent);
+    if (slab === layout.slabs[layout.slabs.length - 1] && !slab.map) outputs = outputLabels(group, slab, extent);
   }
   group.add(segments(frames, FRAME));
-  return { group, pickable, textures, extent };
+  return { group, pickable, textures, extent, outputs };
 }

@@ -6,7 +6,7 @@
 import * as THREE from "../vendor/three/three.module.min.js";
 import { absMax, diverging, fillPixels } from "./colour.js";
 import { layout3d, cellCentre, blockRect, cellAtUV, slabFor } from "./network3d-layout.js";
-import { buildSlabs, disposeTree, rectPoints } from "./network3d-slabs.js";
+import { buildSlabs, disposeSlabs, rectPoints } from "./network3d-slabs.js";
 import { OrbitControl } from "./network3d-orbit.js";
 import { Marks } from "./network3d-marks.js";
 
@@ -79,7 +79,7 @@ export class Network3D {
     this.resizer = new ResizeObserver(() => this.resize());
     this.resizer.observe(container);
 
-    this.network = null; // the slabs, rebuilt when the shown layers change
+    this.slabs = null; // buildSlabs(): rebuilt when the shown layers change
     this.marks = new Marks(this.scene, MARK_COLOURS); // the highlight: ring, edges, windows
     this.build(true);
     this.resize();
@@ -90,15 +90,15 @@ export class Network3D {
 
   /** (Re)build every slab for the layers shown. */
   build(showPre) {
-    if (this.network) {
-      this.scene.remove(this.network);
-      disposeTree(this.network);
+    if (this.slabs) {
+      this.scene.remove(this.slabs.group);
+      disposeSlabs(this.slabs);
     }
     this.layout = layout3d(this.layers, showPre);
     this.shownPre = showPre;
-    ({ group: this.network, pickable: this.pickable, textures: this.textures, extent: this.extent } =
-      buildSlabs(this.layers, this.layout));
-    this.scene.add(this.network);
+    this.slabs = buildSlabs(this.layers, this.layout);
+    ({ pickable: this.pickable, textures: this.textures, extent: this.extent, outputs: this.outputs } = this.slabs);
+    this.scene.add(this.slabs.group);
   }
 
   /** Camera from the front, above, so the whole stack fits the view. */
@@ -172,6 +172,8 @@ export class Network3D {
         texture.needsUpdate = true;
       });
     }
+    const chosen = data && !state.data.blank ? state.data.prediction : null;
+    this.outputs.forEach((o, c) => { o.sprite.material = c === chosen ? o.chosen : o.plain; });
     this.requestRender();
   }
 
@@ -315,7 +317,7 @@ export class Network3D {
     this.resizer.disconnect();
     this.orbit.dispose();
     this.marks.dispose();
-    disposeTree(this.network);
+    disposeSlabs(this.slabs);
     this.scene.clear();
     this.renderer.dispose();
     this.renderer.forceContextLoss();
