@@ -61,8 +61,10 @@ function gridsAt(slots, lam, room) {
     let target = weightOf(slot) * lam;
     if (!slot.map) target = Math.min(target, NODE_CAP[slot.kind] ?? 16);
     let best = null;
+    // a long column of nodes wraps into more columns before it outgrows the maps beside it
+    const height = slot.map || slot.n <= 10 ? room : room * 0.72;
     for (let c = 1; c <= slot.n; c++) {
-      const g = fit(slot, c, target, room, gap);
+      const g = fit(slot, c, target, height, gap);
       if (!best || g.side > best.side + 1e-9) best = g;
       if (g.side >= target - 1e-9) break;
     }
