@@ -54,7 +54,7 @@ const strokeDistance = (a, b) => Math.max(...a.points.map((p) => Math.min(
 test("fields are declared in one table with distinct keys and sane defaults", () => {
   assert.deepEqual(FIELDS.map((f) => f.name), ["strokes", "sample", "pinned", "view", "showPre", "normalise"]);
   assert.equal(new Set(FIELDS.map((f) => f.key)).size, FIELDS.length);
-  assert.deepEqual(defaultState(), { strokes: [], sample: null, pinned: null, view: "2d", showPre: true, normalise: "map" });
+  assert.deepEqual(defaultState(), { strokes: [], sample: null, pinned: null, view: "2d", showPre: false, normalise: "map" });
   assert.equal(encodeState(defaultState()), "");
   assert.deepEqual(decodeState(""), { state: defaultState(), errors: [] });
 });
@@ -62,7 +62,7 @@ test("fields are declared in one table with distinct keys and sane defaults", ()
 test("the whole state round-trips through the URL", () => {
   const state = {
     strokes: DIGITS[7], sample: 12, pinned: { layer: "conv2", c: 3, y: 4, x: 2 },
-    view: "3d", showPre: false, normalise: "layer",
+    view: "3d", showPre: true, normalise: "layer",
   };
   const text = encodeState(state);
   assert.match(text, /^[A-Za-z0-9_\-.=&]+$/); // nothing to escape in a fragment or a query
@@ -190,7 +190,7 @@ test("junk never throws and always yields a well-formed state", () => {
   const rand = seeded(42);
   const pick = (xs) => xs[Math.floor(rand() * xs.length)];
   const alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_=&.#?%+/ \u2212\u00e9\ud83d\ude00\u0000";
-  const good = encodeState({ strokes: DIGITS[8], sample: 3, pinned: { layer: "fc2", c: 5, y: 0, x: 0 }, view: "3d", showPre: false, normalise: "layer" });
+  const good = encodeState({ strokes: DIGITS[8], sample: 3, pinned: { layer: "fc2", c: 5, y: 0, x: 0 }, view: "3d", showPre: true, normalise: "layer" });
   const inputs = [undefined, null, 42, {}, [], "&&&", "=", "d", "d=", "p=", "#", "?"];
   for (let i = 0; i < 3000; i++) {
     const kind = i % 4;
@@ -231,7 +231,8 @@ test("junk never throws and always yields a well-formed state", () => {
 test("encodeState leaves out fields it cannot write instead of throwing", () => {
   const text = encodeState({ strokes: "no", sample: -1, pinned: { layer: "a b", c: 1 }, view: "4d", showPre: "x", normalise: 3 });
   assert.equal(text, "");
-  assert.equal(encodeState({ showPre: false, view: "3d" }), "v=3d&pre=0");
+  assert.equal(encodeState({ showPre: true, view: "3d" }), "v=3d&pre=1");
+  assert.equal(encodeState({ showPre: false, view: "3d" }), "v=3d");
   assert.equal(encodeState(null), "");
   assert.equal(encodeState({ strokes: [{ size: 18, points: [[1, 2]] }] }), "d=AQESAQEC");
 });

@@ -89,14 +89,20 @@ export class Inspector {
     const [rows, cols] = [`${w.y}–${w.y + w.h - 1}`, `${w.x}–${w.x + w.w - 1}`];
     for (const [i, m] of ex.maps.entries()) {
       const summary = el("summary", {}, bar(m.sum, limit), el("span", { textContent: F.convMapText(m) }));
-      const block = el("details", { className: "conv-map" }, summary,
-        el("div", { className: "pair" },
+      const block = el("details", { className: "conv-map" }, summary);
+      // the grids of a closed block are built when it opens: hovering stays cheap
+      const fill = () => {
+        if (!block.open || block.childElementCount > 1) return;
+        block.append(el("div", { className: "pair" },
           el("figure", {}, el("figcaption", { textContent: `patch: rows ${rows}, cols ${cols}` }),
              numGrid(m.patch, ex.k, false, `${m.source}: the ${ex.k}x${ex.k} patch`, undefined, fixed)),
           el("figure", {}, el("figcaption", { textContent: "× filter (weights)" }),
              numGrid(m.filter, ex.k, true, `${m.source}: the filter's ${ex.k}x${ex.k} weights`, undefined, fixed))));
+      };
       block.dataset.channel = m.channel;
       block.open = this.opened.channels.get(m.channel) ?? i === ex.largest[0]; // the largest sum open
+      fill();
+      block.addEventListener("toggle", fill);
       summary.addEventListener("click", () => this.opened.channels.set(m.channel, !block.open));
       list.append(block);
     }
@@ -107,7 +113,7 @@ export class Inspector {
   pool(ex) {
     const r = this.root;
     r.append(el("p", { className: "lede", textContent: F.poolIntro(ex) }));
-    const t = numGrid(ex.values, ex.window.w, false, `${ex.map}: the pooling window`, undefined, fixed);
+    const t = numGrid(ex.values, ex.window.w, false, `${ex.map}: the pooling window`);
     const winner = t.querySelectorAll("td")[ex.winner];
     winner.classList.add("winner");
     winner.title = "the largest: it is passed on";

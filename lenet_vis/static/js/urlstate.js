@@ -259,7 +259,7 @@ export const FIELDS = [
   },
   { name: "pinned", key: "p", default: () => null, encode: encodePinned, decode: decodePinned },
   { name: "view", key: "v", default: () => "2d", ...oneOf(["2d", "3d"]) },
-  { name: "showPre", key: "pre", default: () => true, ...bool },
+  { name: "showPre", key: "pre", default: () => false, ...bool }, // the page hides them at first
   { name: "normalise", key: "n", default: () => "map", ...oneOf(["map", "layer"]) },
 ];
 
