@@ -19,7 +19,9 @@ CANVAS = "[data-testid=stage-3d] canvas"
 
 def settle(page):
     """The answer to the newest drawing is on screen."""
-    page.wait_for_selector("[data-testid=network][aria-busy=false]", timeout=15_000)
+    page.wait_for_selector(
+        "[data-testid=network][aria-busy=false]", state="attached", timeout=15_000
+    )
 
 
 def next_frames(page, n=2):
@@ -106,6 +108,28 @@ def test_hovering_a_pool2_cell_in_3d_draws_its_2x2_window_and_fills_the_inspecto
     assert changed > 30  # the ring, the edges and the window were drawn
 
 
+def orange_above(page, shot, digit) -> int:
+    """Pixels in the accent orange just above output `digit` (where its label is)."""
+    x, y = (round(v) for v in project(page, "softmax", digit))
+    block = shot[y - 30 : y, x - 10 : x + 10].astype(int)
+    r, g, b = block[..., 0], block[..., 1], block[..., 2]
+    return int(((r > 170) & (g > 70) & (g < 170) & (b < 90)).sum())
+
+
+def test_hovering_an_output_in_3d_draws_an_edge_from_each_logit(page):
+    draw(page, STROKES[7])
+    settle(page)
+    show_3d(page)
+    shot = pixels(page)
+    assert orange_above(page, shot, 7) > 5  # the predicted digit's label, as the verdict
+    assert orange_above(page, shot, 3) == 0
+    page.mouse.move(*project(page, "softmax", 7))
+    stage3d = page.get_by_test_id("stage-3d")
+    expect(stage3d).to_have_attribute("data-picked", "softmax:7:0:0")
+    expect(stage3d).to_have_attribute("data-edges", "10")  # the logits stay shown
+    expect(page.get_by_test_id("inspector")).to_contain_text("softmax")
+
+
 def test_picking_a_dense_unit_in_3d_pins_it_with_an_edge_to_every_input(page):
     draw(page, STROKES[7])
     settle(page)
@@ -137,7 +161,7 @@ def test_turning_the_3d_view_moves_the_cells_on_screen(page):
     next_frames(page)
     moved = project(page, "input", 0, 0, 0)
     assert abs(moved[0] - start[0]) > 20
-    assert page.get_by_test_id("stage-3d").get_attribute("data-picked") is None  # a drag is no tap
+    expect(page.get_by_test_id("inspector")).not_to_contain_text("pinned")  # a drag is no tap
 
 
 def test_leaving_3d_disposes_it_and_the_2d_view_returns(page):
@@ -168,3 +192,80 @@ def test_without_webgl_the_toggle_says_so_and_the_2d_view_stays(browser, live_se
         assert page.console_errors == []
     finally:
         no_webgl.close()
+
+
+def renders(page) -> int:
+    return page.evaluate("performance.getEntriesByName('3d-render').length")
+
+
+def coloured(page) -> int:
+    """Pixels of the 3D canvas in a clear hue (the diverging scale), not grey."""
+    box = page.locator(CANVAS).bounding_box()
+    shot = pixels(page).astype(int)
+    top, left = int(box["y"]), int(box["x"])
+    stage = shot[top : top + int(box["height"]), left : left + int(box["width"])]
+    return int(((stage.max(axis=2) - stage.min(axis=2)) > 60).sum())
+
+
+def test_3d_view_draws_only_when_something_changed(page):
+    draw(page, STROKES[7])
+    settle(page)
+    show_3d(page)
+    page.wait_for_timeout(300)
+    idle = renders(page)
+    page.wait_for_timeout(700)
+    assert renders(page) == idle  # no frame loop while nothing changes
+    page.mouse.move(*project(page, "pool1", 2, 7, 7))
+    next_frames(page)
+    assert renders(page) == idle + 1  # one frame for the hover
+
+
+def test_pre_activations_in_3d_add_the_signed_slabs_and_clear_blanks_them(page, live_server):
+    draw(page, STROKES[7])
+    settle(page)
+    show_3d(page)
+    image = network_input(page, live_server)
+    grey = coloured(page)  # activations: grey slabs; only the ten logits are signed
+    page.get_by_test_id("show-pre").check()
+    next_frames(page)
+    assert coloured(page) > 2000 + 4 * grey, grey  # conv and dense pre-activations in colour
+    page.mouse.move(*project(page, "conv1", 2, 10, 11))
+    expect(page.get_by_test_id("stage-3d")).to_have_attribute("data-picked", "conv1:2:10:11")
+    expect(page.get_by_test_id("stage-3d")).to_have_attribute("data-edges", "25")  # 5x5 input
+
+    y, x = np.unravel_index(image.argmax(), image.shape)
+    ink = project(page, "input", 0, y, x)
+    assert pixels(page)[round(ink[1]), round(ink[0])].mean() > 170
+    page.get_by_test_id("clear").click()
+    settle(page)
+    next_frames(page)
+    assert pixels(page)[round(ink[1]), round(ink[0])].mean() < 40  # blank again
+    assert coloured(page) < 50  # no colour left anywhere
+
+
+def test_a_tap_on_a_phone_pins_a_cell_in_3d_and_the_page_does_not_scroll_sideways(
+    browser, live_server
+):
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True
+    )
+    try:
+        page = context.new_page()
+        errors = []
+        page.on("console", lambda m: m.type == "error" and errors.append(m.text))
+        page.goto(live_server + "/")
+        page.wait_for_selector("body[data-ready=true]", timeout=20_000)
+        page.get_by_test_id("sample").click()
+        settle(page)
+        show_3d(page)
+        stage3d = page.get_by_test_id("stage-3d")
+        stage3d.scroll_into_view_if_needed()
+        box = stage3d.bounding_box()
+        assert box["height"] > 250 and box["width"] <= 390
+        page.touchscreen.tap(*project(page, "pool2", 5, 2, 2))
+        expect(stage3d).to_have_attribute("data-picked", "pool2:5:2:2")
+        expect(page.get_by_test_id("inspector")).to_contain_text("pinned")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        assert errors == []
+    finally:
+        context.close()

@@ -13,7 +13,7 @@ const near = (a, b) => Math.abs(a - b) < 1e-9;
 for (const showPre of [true, false]) {
   test(`showPre=${showPre}: the shown layers are stacked bottom to top in network order`, () => {
     const { slabs, box } = layout3d(layers, showPre);
-    assert.deepEqual(slabs.map((s) => s.name), layers.filter((g) => shown(g, showPre)).map((g) => g.name));
+    assert.deepEqual(slabs.map((s) => s.name), layers.filter((g) => shown(g, showPre, layers)).map((g) => g.name));
     for (let i = 1; i < slabs.length; i++) {
       assert.ok(slabs[i].y > slabs[i - 1].y);
       // seen from 32 degrees above, a slab's far edge stays below the next slab's near edge
@@ -77,11 +77,18 @@ test("the grid cells past the last unit of a vector pick nothing", () => {
   assert.equal(cellAtUV(slab, 0, 0.999, 0.999), null);
 });
 
-test("a hidden pre-activation layer is drawn on the ReLU layer that reads it", () => {
+test("without pre-activations a conv or dense layer is drawn on the ReLU that reads it", () => {
   const layout = layout3d(layers, false);
-  for (const g of layers.filter((l) => !shown(l, false))) {
+  const hidden = layers.filter((l) => !shown(l, false, layers));
+  assert.ok(hidden.length > 0);
+  for (const g of hidden) {
+    assert.ok(["conv", "dense"].includes(g.kind));
     const relu = layers.find((l) => l.source === g.name && l.kind === "relu");
-    assert.equal(slabFor(layout, layers, g.name), relu && layout.byName[relu.name]);
+    assert.equal(slabFor(layout, layers, g.name), layout.byName[relu.name]);
+  }
+  // a layer no ReLU reads (the logits before softmax) stays, as in the 2D view
+  for (const g of layers.filter((l) => !layers.some((r) => r.kind === "relu" && r.source === l.name))) {
+    assert.ok(layout.byName[g.name], g.name);
   }
   assert.equal(slabFor(layout, layers, "pool1"), layout.byName.pool1);
 });

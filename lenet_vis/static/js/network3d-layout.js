@@ -12,8 +12,15 @@ const MAP_GAP = 0.3; // between the maps of a slab, as a fraction of a map's wid
 const LEAST_GAP = 16; // the least vertical distance between two slabs
 const SEEN_FROM = (32 * Math.PI) / 180; // slabs are spaced so none hides the next from this elevation
 
-/** Whether a layer is drawn: pre-activation layers (conv, dense) only when showPre. */
-export const shown = (g, showPre) => showPre || (g.kind !== "conv" && g.kind !== "dense");
+/** The ReLU layer that reads layer `name`, if any. */
+const reluOf = (layers, name) => layers.find((g) => g.source === name && g.kind === "relu");
+
+/**
+ * Whether a layer is drawn: a conv or dense layer that a ReLU follows only when showPre (else
+ * its ReLU stands in its place, as in 2D); every other layer (the logits too) always.
+ */
+export const shown = (g, showPre, layers) =>
+  showPre || !(g.kind === "conv" || g.kind === "dense") || !reluOf(layers, g.name);
 
 /** Whether a layer's values are signed pre-activations (diverging scale) or activations. */
 export const signedLayer = (g) => g.kind === "conv" || g.kind === "dense";
@@ -63,7 +70,7 @@ function slabOf(g) {
  * {slabs: [slab...] bottom to top, byName: {name: slab}, box: {min: [x,y,z], max: [x,y,z]}}.
  */
 export function layout3d(layers, showPre = true) {
-  const slabs = layers.filter((g) => shown(g, showPre)).map(slabOf);
+  const slabs = layers.filter((g) => shown(g, showPre, layers)).map(slabOf);
   const tilt = Math.tan(SEEN_FROM);
   let y = 0;
   slabs.forEach((s, i) => {
@@ -86,7 +93,7 @@ export function layout3d(layers, showPre = true) {
  */
 export function slabFor(layout, layers, name) {
   if (layout.byName[name]) return layout.byName[name];
-  const relu = layers.find((g) => g.source === name && g.kind === "relu");
+  const relu = reluOf(layers, name);
   return relu && layout.byName[relu.name];
 }
 

@@ -6,11 +6,11 @@
 import * as THREE from "../vendor/three/three.module.min.js";
 import { absMax, diverging, fillPixels } from "./colour.js";
 import { layout3d, cellCentre, blockRect, cellAtUV, slabFor } from "./network3d-layout.js";
+import { buildSlabs, disposeSlabs, rectPoints } from "./network3d-slabs.js";
 import { OrbitControl } from "./network3d-orbit.js";
 import { Marks } from "./network3d-marks.js";
 
-const BLANK = [18, 19, 23]; // a map before there is data: just visible on the stage
-const FRAME = 0x3a3f48; // outline of every map
+const BLANK_RGBA = [18, 19, 23, 255]; // a map before there is data: just visible on the stage
 // as in 2D: .box.cell (white, orange when pinned), .box.source, .box.winner, .box.field
 const MARK_COLOURS = { ring: 0xffffff, pinned: 0xe67d14, window: 0xe67d14, winner: 0xffffff, field: 0x7fb8ff };
 const FOV = 30;
@@ -40,68 +40,12 @@ const EDGE = Object.freeze({
   winner: srgb([255, 255, 255]),
 });
 
-/** Canvas-texture text sprite `height` world units tall; anchor [0..1, 0..1] as Sprite.center. */
-function textSprite(text, height, colour = "#c9ccd2", anchor = [0.5, 0.5], weight = 400) {
-  const px = 48;
-  const font = `${weight} ${px}px system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif`;
-  const canvas = document.createElement("canvas");
-  const ctx = canvas.getContext("2d");
-  ctx.font = font;
-  canvas.width = Math.ceil(ctx.measureText(text).width) + 8;
-  canvas.height = Math.ceil(px * 1.3);
-  ctx.font = font;
-  ctx.fillStyle = colour;
-  ctx.textBaseline = "middle";
-  ctx.fillText(text, 4, canvas.height / 2);
-  const texture = new THREE.CanvasTexture(canvas);
-  texture.colorSpace = THREE.SRGBColorSpace;
-  texture.minFilter = THREE.LinearFilter;
-  texture.generateMipmaps = false;
-  const material = new THREE.SpriteMaterial({ map: texture, transparent: true, depthWrite: false });
-  const sprite = new THREE.Sprite(material);
-  sprite.center.set(...anchor);
-  sprite.scale.set((height * canvas.width) / canvas.height, height, 1);
-  return sprite;
-}
-
-function caption(g) {
-  const shape = g.output_shape.join("x");
-  return g.kind === "input" ? `input ${shape}` : `${g.name} ${shape}`;
-}
-
-/** Dispose every geometry, material and texture under an object. */
-function disposeTree(root) {
-  root.traverse((o) => {
-    o.geometry?.dispose();
-    const mats = Array.isArray(o.material) ? o.material : o.material ? [o.material] : [];
-    for (const m of mats) {
-      m.map?.dispose();
-      m.dispose();
-    }
-  });
-}
-
-/** Fixed line segments of one colour from flat endpoints [x, y, z, ...]. */
-function segments(points, colour) {
-  const geometry = new THREE.BufferGeometry();
-  geometry.setAttribute("position", new THREE.Float32BufferAttribute(points, 3));
-  return new THREE.LineSegments(geometry, new THREE.LineBasicMaterial({ color: colour }));
-}
-
-/** Endpoints of the outline of rectangle [x0, z0, x1, z1] at height y, into out. */
-function rectPoints(out, [x0, z0, x1, z1], y) {
-  out.push(x0, y, z0, x1, y, z0, x1, y, z0, x1, y, z1, x1, y, z1, x0, y, z1, x0, y, z1, x0, y, z0);
-}
-
 export class Network3D {
   /** container: the 3D stage element; model: GET /api/model; handlers: {hover, pin, leave}. */
   constructor(container, model, handlers) {
     this.container = container;
-    this.model = model;
     this.layers = model.layers;
-    this.byName = Object.fromEntries(model.layers.map((g) => [g.name, g]));
     this.handlers = handlers;
-    this.state = { data: null, showPre: true, normalise: "map" };
     this.frame = 0;
     this.hovered = null; // key of the cell under the pointer
 
@@ -135,7 +79,7 @@ export class Network3D {
     this.resizer = new ResizeObserver(() => this.resize());
     this.resizer.observe(container);
 
-    this.network = null; // the slabs, rebuilt when the shown layers change
+    this.slabs = null; // buildSlabs(): rebuilt when the shown layers change
     this.marks = new Marks(this.scene, MARK_COLOURS); // the highlight: ring, edges, windows
     this.build(true);
     this.resize();
@@ -144,84 +88,60 @@ export class Network3D {
 
   // ------------------------------------------------------------------ the slabs
 
-  /** (Re)build every slab for the layers shown: a plane per map, frames, captions. */
+  /** (Re)build every slab for the layers shown. */
   build(showPre) {
-    if (this.network) {
-      this.scene.remove(this.network);
-      disposeTree(this.network);
+    if (this.slabs) {
+      this.scene.remove(this.slabs.group);
+      disposeSlabs(this.slabs);
     }
     this.layout = layout3d(this.layers, showPre);
     this.shownPre = showPre;
-    this.network = new THREE.Group();
-    this.pickable = [];
-    this.textures = {}; // layer -> [{texture, pixels}] one per map
-    const frames = [];
-    for (const slab of this.layout.slabs) {
-      const g = this.byName[slab.name];
-      this.textures[slab.name] = slab.maps.map((m, index) => {
-        const pixels = new Uint8Array(slab.w * slab.h * 4);
-        const texture = new THREE.DataTexture(pixels, slab.w, slab.h, THREE.RGBAFormat);
-        texture.colorSpace = THREE.SRGBColorSpace;
-        texture.magFilter = texture.minFilter = THREE.NearestFilter;
-        texture.generateMipmaps = false;
-        const [pw, pd] = [slab.w * slab.cell, slab.h * slab.cell];
-        const geometry = new THREE.PlaneGeometry(pw, pd);
-        geometry.rotateX(-Math.PI / 2); // face up; plane v = 1 at the back
-        const uv = geometry.attributes.uv;
-        for (let i = 0; i < uv.count; i++) uv.setY(i, 1 - uv.getY(i)); // texture row 0 at the back
-        const material = new THREE.MeshBasicMaterial({ map: texture, side: THREE.DoubleSide, alphaTest: 0.5 });
-        const mesh = new THREE.Mesh(geometry, material);
-        mesh.position.set(m.x0 + pw / 2, slab.y, m.z0 + pd / 2);
-        mesh.userData = { slab, index };
-        this.network.add(mesh);
-        this.pickable.push(mesh);
-        rectPoints(frames, [m.x0, m.z0, m.x0 + pw, m.z0 + pd], slab.y);
-        return { texture, pixels };
-      });
-      const label = textSprite(caption(g), 8, "#9aa0a8", [1, 0.5]);
-      label.position.set(-slab.width / 2 - 4, slab.y, 0);
-      this.network.add(label);
-      this.layout.box.min[0] = Math.min(this.layout.box.min[0], label.position.x - label.scale.x);
-      if (slab.kind === "softmax") this.addOutputLabels(slab);
-    }
-    this.network.add(segments(frames, FRAME));
-    this.scene.add(this.network);
-  }
-
-  /** Digits 0..n-1 above the output units, at their back edge. */
-  addOutputLabels(slab) {
-    for (let c = 0; c < slab.n; c++) {
-      const [x, y, z] = cellCentre(slab, { c, y: 0, x: 0 });
-      const label = textSprite(String(c), slab.cell * 0.9, "#e6e7ea", [0.5, 0], 600);
-      label.position.set(x, y + 1, z - slab.cell / 2);
-      this.network.add(label);
-    }
+    this.slabs = buildSlabs(this.layers, this.layout);
+    ({ pickable: this.pickable, textures: this.textures, extent: this.extent, outputs: this.outputs } = this.slabs);
+    this.scene.add(this.slabs.group);
   }
 
   /** Camera from the front, above, so the whole stack fits the view. */
   fit() {
-    const { min, max } = this.layout.box;
-    const centre = min.map((v, i) => (v + max[i]) / 2);
-    const corners = [];
-    for (const x of [min[0], max[0]]) for (const y of [min[1], max[1]]) for (const z of [min[2], max[2]]) corners.push(new THREE.Vector3(x, y, z));
+    const points = this.extent;
+    const target = points.reduce((t, p) => t.add(p), new THREE.Vector3()).divideScalar(points.length);
     [this.camera.near, this.camera.far] = [0.1, 1e6];
     this.camera.updateProjectionMatrix();
-    const fits = (r) => {
-      this.orbit.set(centre, r, START.theta, START.phi);
-      return corners.every((p) => {
+    const bounds = () => {
+      const b = [Infinity, -Infinity, Infinity, -Infinity, -Infinity]; // x0 x1 y0 y1 |z|max
+      for (const p of points) {
         const q = p.clone().project(this.camera);
-        return Math.abs(q.x) < 0.96 && Math.abs(q.y) < 0.96 && Math.abs(q.z) < 1;
-      });
+        b[0] = Math.min(b[0], q.x);
+        b[1] = Math.max(b[1], q.x);
+        b[2] = Math.min(b[2], q.y);
+        b[3] = Math.max(b[3], q.y);
+        b[4] = Math.max(b[4], Math.abs(q.z));
+      }
+      return b;
     };
-    let [lo, hi] = [10, 20000];
-    for (let i = 0; i < 40; i++) {
-      const mid = (lo + hi) / 2;
-      if (fits(mid)) hi = mid;
-      else lo = mid;
+    let radius = 1000;
+    for (let round = 0; round < 3; round++) {
+      // the nearest distance at which every point is in view, then centre the picture
+      let [lo, hi] = [1, 20000];
+      for (let i = 0; i < 32; i++) {
+        const mid = (lo + hi) / 2;
+        this.orbit.set(target.toArray(), mid, START.theta, START.phi);
+        const [x0, x1, y0, y1, z] = bounds();
+        if (x0 > -0.94 && x1 < 0.94 && y0 > -0.94 && y1 < 0.94 && z < 1) hi = mid;
+        else lo = mid;
+      }
+      radius = hi;
+      this.orbit.set(target.toArray(), radius, START.theta, START.phi);
+      const [x0, x1, y0, y1] = bounds();
+      const half = radius * Math.tan((this.camera.fov * Math.PI) / 360);
+      const m = this.camera.matrixWorld.elements; // columns: right, up
+      const [dx, dy] = [((x0 + x1) / 2) * half * this.camera.aspect, ((y0 + y1) / 2) * half];
+      target.add(new THREE.Vector3(m[0], m[1], m[2]).multiplyScalar(dx));
+      target.add(new THREE.Vector3(m[4], m[5], m[6]).multiplyScalar(dy));
     }
-    this.orbit.set(centre, hi, START.theta, START.phi);
-    this.camera.near = hi / 50;
-    this.camera.far = hi * 10;
+    this.orbit.set(target.toArray(), radius, START.theta, START.phi);
+    this.camera.near = radius / 50;
+    this.camera.far = radius * 10;
     this.camera.updateProjectionMatrix();
     this.requestRender();
   }
@@ -230,7 +150,6 @@ export class Network3D {
 
   /** Recolour every map from state.data.layers (null: blank); rebuild if showPre changed. */
   update(state) {
-    this.state = state;
     const showPre = state.showPre !== false;
     if (showPre !== this.shownPre) {
       this.build(showPre);
@@ -244,15 +163,17 @@ export class Network3D {
       const layerMax = values && (state.normalise === "layer" || !slab.map) ? absMax(values) : 0;
       this.textures[slab.name].forEach(({ texture, pixels }, c) => {
         if (!values) {
-          for (let i = 0; i < pixels.length; i += 4) pixels.set([...BLANK, 255], i);
+          for (let i = 0; i < per * 4; i += 4) pixels.set(BLANK_RGBA, i);
         } else {
           const limit = layerMax || absMax(values, c * per, (c + 1) * per);
           fillPixels(pixels, values, c * per, per, slab.signed, limit);
-          pixels.fill(0, per * 4); // the grid's cells past the last unit: see-through
         }
+        pixels.fill(0, per * 4); // the grid's cells past the last unit: see-through
         texture.needsUpdate = true;
       });
     }
+    const chosen = data && !state.data.blank ? state.data.prediction : null;
+    this.outputs.forEach((o, c) => { o.sprite.material = c === chosen ? o.chosen : o.plain; });
     this.requestRender();
   }
 
@@ -396,7 +317,7 @@ export class Network3D {
     this.resizer.disconnect();
     this.orbit.dispose();
     this.marks.dispose();
-    disposeTree(this.network);
+    disposeSlabs(this.slabs);
     this.scene.clear();
     this.renderer.dispose();
     this.renderer.forceContextLoss();
