@@ -5,6 +5,7 @@ import base64
 import httpx
 import numpy as np
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import open_page, screenshot
 from tests.browser.drawing import (
@@ -101,13 +102,20 @@ def test_inspector_conv_numbers_match_the_api(page, live_server):
     w = httpx.get(f"{live_server}/api/weights/conv2").json()
     weights, bias = np.asarray(w["weights"]), np.asarray(w["bias"])
     c, y, x = 5, 2, 3
-    hover_cell(page, "conv2", c, y, x)
+    hover_cell(page, "conv2", c, y, x, click=True)  # pinned: the pointer may go to the inspector
     inspector = page.get_by_test_id("inspector")
+    closed = inspector.locator("details.conv-map:not([open]) summary")
+    while closed.count():
+        closed.first.click()  # open every input map's block, as a reader would
     grids = inspector.locator("table.numgrid")
-    assert grids.count() == 12  # a patch and a filter for each of the 6 input maps
+    expect(grids).to_have_count(12)  # a patch and a filter for each of the 6 input maps
+
+    def numbers(cells):
+        return np.array([t.replace("\u2212", "-") for t in cells.all_text_contents()], float)
+
     for ch in range(6):
-        patch = np.array(grids.nth(2 * ch).locator("td").all_text_contents(), float)
-        filt = np.array(grids.nth(2 * ch + 1).locator("td").all_text_contents(), float)
+        patch = numbers(grids.nth(2 * ch).locator("td"))
+        filt = numbers(grids.nth(2 * ch + 1).locator("td"))
         assert np.allclose(patch, pool1[ch, y : y + 5, x : x + 5].ravel(), rtol=6e-3, atol=6e-3)
         assert np.allclose(filt, weights[c, ch].ravel(), rtol=6e-3, atol=6e-3)
     z = float(inspector.get_by_test_id("inspector-z").get_attribute("data-value"))
