@@ -195,3 +195,34 @@ test("describe keeps its windows and edges: conv 5x5 in every map, all 400 fc1 i
   assert.equal(soft.edges.length, 10);
   assert.equal(describe({ ...ctx, layers: null }, { layer: "conv2", c: 0, y: 0, x: 0 }).explanation, null);
 });
+
+test("every fixture cell of every layer is explained, and z is the naive loop's", () => {
+  const { layers, weights } = realNetwork(11);
+  const ctx = { byName: real, weights, layers, pinned: false };
+  for (const cell of geometry.cells) {
+    const sel = describe(ctx, cell);
+    const ex = sel.explanation;
+    const g = real[cell.layer];
+    assert.ok(ex.label.startsWith(cell.layer), ex.label);
+    assert.doesNotMatch(ex.label, /channel/);
+    if (g.kind === "conv") {
+      const [cin, h, w] = real[g.source].output_shape;
+      let z = weights[g.name].b[cell.c];
+      for (let ch = 0; ch < cin; ch++)
+        for (let i = 0; i < g.kernel; i++)
+          for (let j = 0; j < g.kernel; j++)
+            z += weights[g.name].W[((cell.c * cin + ch) * g.kernel + i) * g.kernel + j] *
+              layers[g.source][(ch * h + cell.y + i) * w + cell.x + j];
+      assert.ok(Math.abs(ex.z - z) < 1e-9, `${cell.layer} ${ex.z} ${z}`);
+      assert.match(F.convSumText(ex), /^z = .* \(bias\) = /);
+    } else if (g.kind === "dense") {
+      assert.equal(ex.top.reduce((s, t) => s + t.wx, 0) + ex.rest.sum + ex.bias, ex.z);
+      assert.doesNotMatch(F.denseSumText(ex), /\+ [-−]/);
+    } else if (g.kind === "softmax") {
+      assert.ok(Math.abs(ex.probs.reduce((a, b) => a + b, 0) - 1) < 1e-12);
+      assert.equal(F.softmaxLines(ex).length, 3);
+    } else if (g.kind === "maxpool") {
+      assert.equal(ex.max, Math.max(...ex.values));
+    }
+  }
+});

@@ -136,7 +136,7 @@ export class Inspector {
       const wx = num(t.wx);
       wx.style.color = css(diverging(t.wx, limit));
       const [layer, ...rest] = t.source.split(" "); // "pool2" "map 10 (4, 2)": narrow columns drop the layer
-      const src = el("td", { className: "src" }, el("span", { className: "layer", textContent: `${layer} ` }), rest.join(" "));
+      const src = el("td", { className: "src" }, el("span", { className: "src-layer", textContent: `${layer} ` }), rest.join(" "));
       const tr = el("tr", { className: "term" }, src, num(t.x), num(t.w), wx);
       tr.dataset.source = t.source;
       table.append(tr);
