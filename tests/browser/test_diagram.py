@@ -140,12 +140,13 @@ def test_keyboard_reaches_channel_3_of_conv2_and_reads_the_pinned_cell(page):
     page.keyboard.press("ArrowDown")
     assert windows(page) == [("pool1", ch, 1, 0, 5, 5) for ch in range(6)]
     said = page.get_by_test_id("announce-cell").text_content()
-    assert said.startswith("relu2, channel 3, row 1, column 0:")
+    assert said.startswith("relu2 · map 3 · row 1, col 0 · value ")
     assert "conv2" in page.get_by_test_id("inspector").text_content()
     page.keyboard.press("[")
-    assert page.get_by_test_id("announce-cell").text_content().startswith("relu2, channel 2,")
+    said = page.get_by_test_id("announce-cell").text_content()
+    assert said.startswith("relu2 · map 2 · row 1, col 0")
     page.keyboard.press("PageUp")
-    assert page.get_by_test_id("announce-cell").text_content().startswith("pool1, channel 2,")
+    assert page.get_by_test_id("announce-cell").text_content().startswith("pool1 · map 2 · ")
 
 
 def test_phone_shows_the_network_right_after_the_pad_and_taps_pin(browser, live_server):

@@ -3,7 +3,10 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 
-const PURE = ["geometry", "colour", "decode", "describe", "explain", "formulas", "label", "numbers", "urlstate"];
+const PURE = [
+  "geometry", "colour", "decode", "describe", "explain", "formulas", "label", "numbers", "urlstate",
+  "layout", "navigate", "network3d-layout",
+];
 const source = (name) => readFileSync(new URL(`../../lenet_vis/static/js/${name}.js`, import.meta.url), "utf8");
 
 test("pure modules import and run under Node, with no DOM", async () => {

@@ -1,5 +1,6 @@
 // The draw pad: white ink on black, round brush, Pointer Events (mouse, touch, pen).
 // Render module: owns its canvas; tells the page when the drawing changes.
+import { padPoint } from "./urlstate.js";
 
 export class DrawPad {
   /**
@@ -45,7 +46,8 @@ export class DrawPad {
 
   point(e) {
     const r = this.canvas.getBoundingClientRect();
-    return [((e.clientX - r.left) / r.width) * this.size, ((e.clientY - r.top) / r.height) * this.size];
+    // whole pad pixels, as the URL keeps them, so a reopened link draws exactly this
+    return padPoint(((e.clientX - r.left) / r.width) * this.size, ((e.clientY - r.top) / r.height) * this.size);
   }
 
   down(e) {

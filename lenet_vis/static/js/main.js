@@ -4,9 +4,10 @@
 // ("pointer-to-repaint", "repaint", "hover-to-edges", "request", "ready").
 import * as api from "./api.js";
 import { decodePrediction, decodeWeights } from "./decode.js";
-import { indexLayers, moveCell, isMap, flatIndex } from "./geometry.js";
+import { indexLayers, moveCell, flatIndex } from "./geometry.js";
 import { movesCell, nextCell } from "./navigate.js";
 import { describe } from "./describe.js";
+import { cellLabel } from "./label.js";
 import { legendGradient } from "./colour.js";
 import { DrawPad } from "./drawpad.js";
 import { saveDrawing } from "./drawing.js";
@@ -274,8 +275,7 @@ function announceCell() {
   const g = state.byName[s.layer];
   const values = state.data?.layers?.[s.layer];
   const v = values ? values[flatIndex(g, s.c, s.y, s.x)] : null;
-  const where = isMap(g) ? `channel ${s.c}, row ${s.y}, column ${s.x}` : `unit ${s.c}`;
-  $("announce-cell").textContent = `${s.layer}, ${where}: ${v === null ? "no value yet" : v.toPrecision(3)}`;
+  $("announce-cell").textContent = cellLabel(state.byName, s, v);
 }
 
 function onKey(e) {
