@@ -39,28 +39,31 @@ def _evaluate(args: argparse.Namespace) -> int:
 
 
 def _predict(args: argparse.Namespace) -> int:
-    from PIL import Image, UnidentifiedImageError
+    from PIL import Image
 
     from lenet_vis.model.lenet import LeNet
-    from lenet_vis.model.preprocess import image_to_ink, is_blank, to_network_input
+    from lenet_vis.model.preprocess import network_input
 
     net = LeNet.load(args.weights)
     try:
         with Image.open(args.file) as img:
-            ink = image_to_ink(img)
-    except (OSError, UnidentifiedImageError) as exc:
+            inp = network_input(img)
+    except Exception as exc:  # unreadable, truncated or corrupt: Pillow raises many kinds
         print(f"lenet-vis: {args.file}: not a readable image ({exc})", file=sys.stderr)
         return 2
-    blank = is_blank(ink)
-    probs = net.predict(to_network_input(ink)).tolist()
+    probs = net.predict(inp.x).tolist()
     digit = int(max(range(10), key=probs.__getitem__))
     if args.json:
         print(
             json.dumps(
-                {"prediction": None if blank else digit, "blank": blank, "probabilities": probs}
+                {
+                    "prediction": None if inp.blank else digit,
+                    "blank": inp.blank,
+                    "probabilities": probs,
+                }
             )
         )
-    elif blank:
+    elif inp.blank:
         print("blank image: no ink found")
     else:
         print(f"digit {digit} ({probs[digit]:.1%})")
@@ -69,13 +72,24 @@ def _predict(args: argparse.Namespace) -> int:
     return 0
 
 
+def uvicorn_options(settings) -> dict:
+    """The server-level limits of the settings, as uvicorn.run keywords."""
+    return {
+        "http": settings.http,
+        "h11_max_incomplete_event_size": settings.max_header_bytes,
+        "timeout_keep_alive": settings.keep_alive_timeout,
+        "limit_concurrency": settings.limit_concurrency,
+    }
+
+
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from lenet_vis.app.config import get_settings
     from lenet_vis.model.lenet import LeNet
 
-    LeNet.load(get_settings().weights)  # a bad file stops here with one line, before workers
+    settings = get_settings()
+    LeNet.load(settings.weights)  # a bad file stops here with one line, before workers
     print(f"lenet-vis: serving on http://{args.host}:{args.port} (API docs at /docs)")
 
     uvicorn.run(
@@ -84,6 +98,7 @@ def _serve(args: argparse.Namespace) -> int:
         port=args.port,
         workers=None if args.reload else args.workers,
         reload=args.reload,
+        **uvicorn_options(settings),
     )
     return 0
 

@@ -1,15 +1,47 @@
-"""Request and response schemas, named by role, with the examples shown at /docs."""
+"""Request and response schemas, named by role, with the examples shown at /docs.
+
+Request models are strict (no "12" -> 12, no true -> 1, no 0 -> false) and state in the
+OpenAPI schema every bound the server enforces: sides, values, lengths, layer names. They are
+parsed from the raw body by pydantic's JSON parser (`deps.json_body`), so an over-long list
+stops there, before any Python object is built for it.
+"""
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from lenet_vis.model.geometry import layer_geometry
 
 LAYER_NAMES = [g.name for g in layer_geometry() if g.name != "input"]
+WEIGHT_LAYERS = [g.name for g in layer_geometry() if g.parameters]
+LayerName = Literal[tuple(LAYER_NAMES)]
+WeightLayer = Literal[tuple(WEIGHT_LAYERS)]
 Encoding = Literal["list", "base64"]
+
+MIN_SIDE, MAX_SIDE = 8, 1024  # an ink array's rows and columns; a PNG/JPEG's shorter side
+MAX_BATCH = 64  # images in one batch (the server may be set to fewer: Settings.max_batch)
+MAX_BASE64 = 1_500_000  # characters of one image_base64 (~1.1 MB of PNG/JPEG)
+LESSON_SIDE, LESSON_KERNEL_SIDE, LESSON_VALUE = 256, 11, 1e6
+# a data URL of a PNG or JPEG, or bare base64; what the server checks (`codec.decode_base64`)
+BASE64_PATTERN = r"^(data:image/(png|jpeg);base64,)?[A-Za-z0-9+/]*={0,2}$"
+STRICT = ConfigDict(strict=True, extra="forbid")
+
+Ink = Annotated[float, Field(ge=0, le=255, allow_inf_nan=False)]
+InkRow = Annotated[list[Ink], Field(min_length=MIN_SIDE, max_length=MAX_SIDE, fail_fast=True)]
+InkImage = Annotated[list[InkRow], Field(min_length=MIN_SIDE, max_length=MAX_SIDE, fail_fast=True)]
+Number = Annotated[float, Field(ge=-LESSON_VALUE, le=LESSON_VALUE, allow_inf_nan=False)]
+LessonRow = Annotated[list[Number], Field(min_length=1, max_length=LESSON_SIDE, fail_fast=True)]
+LessonMatrix = Annotated[
+    list[LessonRow], Field(min_length=1, max_length=LESSON_SIDE, fail_fast=True)
+]
+KernelRow = Annotated[
+    list[Number], Field(min_length=1, max_length=LESSON_KERNEL_SIDE, fail_fast=True)
+]
+LessonKernel = Annotated[
+    list[KernelRow], Field(min_length=1, max_length=LESSON_KERNEL_SIDE, fail_fast=True)
+]
 
 SEVEN = [[0] * 28 for _ in range(28)]
 for _r in range(6, 9):
@@ -21,18 +53,22 @@ SMALL_PNG = (
     "DUZP733m6qdDMmKytG8HPUxTX+tPAO9dplUdSKUK3VZa23YLuPCdh4/dODHBEeQwG2KO+IgNsUeGQsLHBLmFj3fD7"
     "Hlv+CiNHAgx2AAAAAElFTkSuQmCC"
 )
+LESSON_IMAGE = [[1, 1, 1, 0, 0], [0, 1, 1, 1, 0], [0, 0, 1, 1, 1], [0, 0, 1, 1, 0], [0, 1, 1, 0, 0]]
+LESSON_KERNEL = [[1, 0, 1], [0, 1, 0], [1, 0, 1]]
 
 
 class PredictOptions(BaseModel):
+    model_config = STRICT
+
     preprocess: bool = Field(
         True,
         description="Crop, scale to 20x20 and centre the ink as MNIST did. False: the image is "
         "the network input itself (28x28, padded to 32x32, or 32x32).",
     )
-    layers: list[str] | None = Field(
+    layers: list[LayerName] | None = Field(
         None,
-        description=f"Layers to return, from {LAYER_NAMES}; default all; [] for only the "
-        "prediction.",
+        description="Layers to return, in network order whatever the order given; default "
+        "all; [] for only the prediction.",
         max_length=len(LAYER_NAMES),
     )
     encoding: Encoding = Field(
@@ -45,15 +81,20 @@ class PredictOptions(BaseModel):
 class ImageInput(BaseModel):
     """Exactly one of `image` (ink values) or `image_base64` (a PNG or JPEG)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = STRICT
 
-    image: list[list[float]] | None = Field(
+    image: InkImage | None = Field(
         None,
-        description="H x W ink values 0-255, 0 background, 255 ink (MNIST convention); "
-        "8 <= H, W <= 1024.",
+        description=f"H x W ink values 0-255, 0 background, 255 ink (MNIST convention); "
+        f"{MIN_SIDE} <= H, W <= {MAX_SIDE}; every row of the same length.",
     )
     image_base64: str | None = Field(
-        None, description="A PNG or JPEG, as base64 or as a data: URL (what the browser sends)."
+        None,
+        max_length=MAX_BASE64,
+        description="A PNG or JPEG, as base64 or as a data: URL of type image/png or "
+        "image/jpeg (what the browser sends); each side at least 8 pixels, at most 4,000,000 "
+        "pixels.",
+        json_schema_extra={"pattern": BASE64_PATTERN},
     )
 
     @model_validator(mode="after")
@@ -65,6 +106,7 @@ class ImageInput(BaseModel):
 
 class PredictRequest(ImageInput, PredictOptions):
     model_config = ConfigDict(
+        strict=True,
         extra="forbid",
         json_schema_extra={
             "examples": [
@@ -77,13 +119,20 @@ class PredictRequest(ImageInput, PredictOptions):
 
 class BatchRequest(BaseModel):
     model_config = ConfigDict(
+        strict=True,
         extra="forbid",
         json_schema_extra={
             "examples": [{"images": [{"image": SEVEN}, {"image_base64": SMALL_PNG}]}]
         },
     )
 
-    images: list[ImageInput] = Field(..., min_length=1, description="The images to classify.")
+    images: list[ImageInput] = Field(
+        ...,
+        min_length=1,
+        max_length=MAX_BATCH,
+        fail_fast=True,
+        description="The images to classify; their decoded pixels together at most 8,000,000.",
+    )
     preprocess: bool = True
 
 
@@ -226,6 +275,164 @@ class WeightsResponse(BaseModel):
     encoding: Encoding
 
 
+class ConvolveRequest(BaseModel):
+    model_config = ConfigDict(
+        strict=True,
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"image": LESSON_IMAGE, "kernel": LESSON_KERNEL, "stride": 1, "padding": 0}
+            ]
+        },
+    )
+
+    image: LessonMatrix = Field(..., description="H x W numbers (1 <= H, W <= 256).")
+    kernel: LessonKernel = Field(..., description="A square K x K filter, K <= 11.")
+    stride: int = Field(1, ge=1, le=8)
+    padding: int = Field(0, ge=0, le=8)
+
+
+class MatrixResponse(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"output": [[4, 3, 4], [2, 4, 3], [2, 3, 4]], "shape": [3, 3]}]
+        }
+    )
+
+    output: list[list[float]]
+    shape: list[int]
+    winners: list[list[int]] | None = Field(
+        None, description="max pooling: the winning cell of each window (row-major index)"
+    )
+
+
+class PoolRequest(BaseModel):
+    model_config = ConfigDict(
+        strict=True,
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "image": [[1, 1, 2, 4], [5, 6, 7, 8], [3, 2, 1, 0], [1, 2, 3, 4]],
+                    "size": 2,
+                    "stride": 2,
+                    "mode": "max",
+                }
+            ]
+        },
+    )
+
+    image: LessonMatrix = Field(..., description="H x W numbers (1 <= H, W <= 256).")
+    size: int = Field(2, ge=1, le=8)
+    stride: int = Field(2, ge=1, le=8)
+    mode: Literal["max", "average", "sum"] = "max"
+
+
+class SizeResponse(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "fits": True,
+                    "output_size": 28,
+                    "depth": 6,
+                    "formula": "(32 - 5 + 2*0) / 1 + 1 = 28",
+                    "reason": None,
+                }
+            ]
+        }
+    )
+
+    fits: bool = Field(..., description="Whether the filter fits a whole number of times.")
+    output_size: int | None
+    depth: int
+    formula: str
+    reason: str | None = Field(None, description="Why it does not fit, in words.")
+
+
+class GradientRequest(ImageInput):
+    model_config = ConfigDict(
+        strict=True,
+        extra="forbid",
+        json_schema_extra={"examples": [{"image": SEVEN, "target": 3}]},
+    )
+
+    target: int = Field(..., ge=0, le=9, description="The digit to move towards.")
+    preprocess: bool = True
+
+
+class GradientResponse(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "target": 3,
+                    "loss": 9.2,
+                    "gradient": [[0.0] * 32] * 32,
+                    "input": [[0.0] * 32] * 32,
+                    "probabilities": [0, 0, 0, 0.0001, 0, 0, 0, 0.9999, 0, 0],
+                    "prediction": 7,
+                    "blank": False,
+                }
+            ]
+        }
+    )
+
+    target: int
+    loss: float
+    gradient: list[list[float]] = Field(..., description="dLoss/dInput, 32x32.")
+    input: list[list[float]]
+    probabilities: list[float]
+    prediction: int
+    blank: bool
+
+
+class Sample(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"index": 0, "label": 7, "image": [[0] * 28] * 28}]}
+    )
+
+    index: int
+    label: int
+    image: list[list[int]]
+
+
+class Misclassified(BaseModel):
+    index: int
+    label: int
+    prediction: int
+    image: list[list[int]]
+
+
+class ModelCard(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+        json_schema_extra={
+            "examples": [
+                {
+                    "test_accuracy": 0.9943,
+                    "per_class_accuracy": [0.99] * 10,
+                    "confusion_matrix": [[980] + [0] * 9] + [[0] * 10] * 9,
+                    "history": [
+                        {
+                            "epoch": 1,
+                            "train_loss": 0.7,
+                            "train_accuracy": 0.78,
+                            "val_loss": 0.1,
+                            "val_accuracy": 0.97,
+                        }
+                    ],
+                    "misclassified": [
+                        {"index": 247, "label": 4, "prediction": 6, "image": [[0] * 28] * 28}
+                    ],
+                }
+            ]
+        },
+    )
+
+    misclassified: list[Misclassified]
+
+
 class ErrorItem(BaseModel):
     loc: list[str | int]
     msg: str
@@ -237,3 +444,14 @@ class ErrorResponse(BaseModel):
 
 
 CLIENT_ERRORS = {code: {"model": ErrorResponse} for code in (400, 413, 415, 422)}
+# what a route that computes may also answer: 408 (body too slow), 503 (server at capacity)
+COMPUTE_ERRORS = CLIENT_ERRORS | {
+    408: {"model": ErrorResponse, "description": "The body arrived too slowly."},
+    503: {
+        "model": ErrorResponse,
+        "description": "The server is at capacity; retry after the Retry-After seconds.",
+        "headers": {"Retry-After": {"schema": {"type": "integer"}}},
+    },
+}
+# request models parsed from the raw body by deps.json_body; main.py lists them in the OpenAPI
+REQUEST_MODELS = (PredictRequest, BatchRequest, ConvolveRequest, PoolRequest, GradientRequest)

@@ -217,10 +217,14 @@ class LeNet:
                     f"{path}: {key} is {arrays[key].dtype}{arrays[key].shape}, "
                     f"expected float32{shape}"
                 )
+            if not np.isfinite(arrays[key]).all():
+                raise WeightsError(f"{path}: {key} holds NaN or infinite values")
         try:
             meta = json.loads(meta_path.read_text())
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
             raise WeightsError(f"{meta_path}: not valid JSON ({exc})") from None
+        if not isinstance(meta, dict):
+            raise WeightsError(f"{meta_path}: must hold a JSON object, not {type(meta).__name__}")
         digest = weights_digest(arrays)
         if meta.get("weights_sha256") != digest:
             raise WeightsError(
