@@ -78,17 +78,26 @@ class PredictOptions(BaseModel):
     )
 
 
+def one_image(*examples: dict) -> dict:
+    """json_schema_extra of a model with ImageInput's fields: exactly one image, examples."""
+    extra: dict = {"oneOf": [{"required": ["image"]}, {"required": ["image_base64"]}]}
+    if examples:
+        extra["examples"] = list(examples)
+    return extra
+
+
 class ImageInput(BaseModel):
     """Exactly one of `image` (ink values) or `image_base64` (a PNG or JPEG)."""
 
-    model_config = STRICT
+    model_config = ConfigDict(strict=True, extra="forbid", json_schema_extra=one_image())
 
-    image: InkImage | None = Field(
+    # typed without None so that the schema (and the parser) refuse an explicit null
+    image: InkImage = Field(
         None,
         description=f"H x W ink values 0-255, 0 background, 255 ink (MNIST convention); "
         f"{MIN_SIDE} <= H, W <= {MAX_SIDE}; every row of the same length.",
     )
-    image_base64: str | None = Field(
+    image_base64: str = Field(
         None,
         max_length=MAX_BASE64,
         description="A PNG or JPEG, as base64 or as a data: URL of type image/png or "
@@ -108,12 +117,10 @@ class PredictRequest(ImageInput, PredictOptions):
     model_config = ConfigDict(
         strict=True,
         extra="forbid",
-        json_schema_extra={
-            "examples": [
-                {"image": SEVEN, "layers": ["conv1", "pool2", "softmax"], "encoding": "list"},
-                {"image_base64": SMALL_PNG, "encoding": "base64"},
-            ]
-        },
+        json_schema_extra=one_image(
+            {"image": SEVEN, "layers": ["conv1", "pool2", "softmax"], "encoding": "list"},
+            {"image_base64": SMALL_PNG, "encoding": "base64"},
+        ),
     )
 
 
@@ -354,7 +361,7 @@ class GradientRequest(ImageInput):
     model_config = ConfigDict(
         strict=True,
         extra="forbid",
-        json_schema_extra={"examples": [{"image": SEVEN, "target": 3}]},
+        json_schema_extra=one_image({"image": SEVEN, "target": 3}),
     )
 
     target: int = Field(..., ge=0, le=9, description="The digit to move towards.")
