@@ -42,3 +42,20 @@ def test_a_missing_weights_file_is_one_line(tmp_path, capsys):
     assert main(["predict", "x.png", "--weights", str(tmp_path / "none.npz")]) == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert err == [f"lenet-vis: {tmp_path / 'none.npz'}: file is missing"]
+
+
+def test_the_cli_and_the_api_agree_on_blank(tmp_path, capsys, client):
+    """One blank rule (model.preprocess.network_input) for the command line and the API."""
+    from tests.app.helpers import data_url, png_bytes
+
+    for peak, blank in [(15, True), (16, False)]:
+        ink = np.zeros((60, 60), np.uint8)
+        ink[20:40, 28:32] = peak
+        path = tmp_path / f"faint{peak}.png"
+        Image.fromarray(ink).save(path)
+        main(["predict", str(path), "--json"])
+        assert json.loads(capsys.readouterr().out)["blank"] is blank
+        r = client.post("/api/predict", json={"image_base64": data_url(png_bytes(ink))})
+        assert r.json()["blank"] is blank
+        r = client.post("/api/predict", json={"image": ink.tolist(), "layers": []})
+        assert r.json()["blank"] is blank
