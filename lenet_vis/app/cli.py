@@ -98,6 +98,8 @@ def _serve(args: argparse.Namespace) -> int:
         port=args.port,
         workers=None if args.reload else args.workers,
         reload=args.reload,
+        log_level=args.log_level,
+        access_log=not args.no_access_log,
         **uvicorn_options(settings),
     )
     return 0
@@ -136,6 +138,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--workers", type=int, default=1)
     p.add_argument("--reload", action="store_true")
+    p.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
+    p.add_argument("--no-access-log", action="store_true")
     p.set_defaults(func=_serve)
     return parser
 
