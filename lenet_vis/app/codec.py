@@ -105,6 +105,18 @@ def open_item(item, settings: Settings, loc: list) -> np.ndarray | Image.Image:
     return open_image(decode_base64(item.image_base64, where), settings, where)
 
 
+def open_if_small(item, settings: Settings, loc: list, max_pixels: int, max_chars: int):
+    """open_item for an image of at most `max_pixels` sent in at most `max_chars` of base64
+    (cheap enough for the event loop); None for a larger one, which goes to the CPU pool."""
+    if item.image is not None:
+        if len(item.image) * len(item.image[0]) > max_pixels:
+            return None
+    elif len(item.image_base64) > max_chars:
+        return None
+    opened = open_item(item, settings, loc)
+    return opened if pixels(opened) <= max_pixels else None
+
+
 def pixels(opened: np.ndarray | Image.Image) -> int:
     return opened.size if isinstance(opened, np.ndarray) else opened.width * opened.height
 

@@ -12,6 +12,7 @@ import os
 from functools import lru_cache
 from pathlib import Path
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from lenet_vis.assets import SAMPLES, WEIGHTS
@@ -34,7 +35,7 @@ class Settings(BaseSettings):
     body_min_rate: int = 8192  # bytes/s a body must average once 2 s have passed, else 408
     max_image_pixels: int = 4_000_000  # decoded PNG/JPEG larger than this are refused
     max_batch_pixels: int = 8_000_000  # the decoded images of one batch, together
-    max_batch: int = 64  # at most schemas.MAX_BATCH
+    max_batch: int = Field(64, ge=1, le=64)  # at most schemas.MAX_BATCH, what the schema says
     # CPU work (decoding, preprocessing, the network, the lessons) runs in this many threads;
     # this many more requests may wait for one, and any past that get 503 with Retry-After
     cpu_threads: int = max(2, min(4, os.cpu_count() or 2))
