@@ -82,7 +82,7 @@ def running(root: Path, workers: int, server: str, **settings):
             if proc.poll() is not None:
                 log.seek(0)
                 sys.exit(f"the server did not start: {log.read().decode()[-2000:]}")
-        yield url
+        yield url, proc.pid
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait()
@@ -144,6 +144,25 @@ def heavy_requests() -> dict[str, tuple[str, bytes]]:
             b'{"image": [' + b"0," * 900_000 + b"0]}",
         ),
     }
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process and all its threads (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def server_cpu_per_request(url: str, pid: int, body: bytes, n: int) -> float:
+    """The server's CPU seconds per POST /api/predict, one request at a time: what a request
+    costs, much less sensitive than wall time to a machine shared with other work."""
+    headers = {"content-type": "application/json"}
+    with httpx.Client(base_url=url, timeout=60) as c:
+        for _ in range(50):  # warm up
+            c.post("/api/predict", content=body, headers=headers)
+        start = cpu_seconds(pid)
+        for _ in range(n):
+            c.post("/api/predict", content=body, headers=headers)
+        return (cpu_seconds(pid) - start) / n
 
 
 def time_requests(url: str, cases: dict, repeat: int) -> list[tuple[str, int, float, float]]:
@@ -294,11 +313,14 @@ def main() -> None:
 
     print("measuring the network's own forward time...", file=sys.stderr)
     fwd, prep = forward_time()
-    rows = []
+    rows, cpu = [], {}
     total = len(args.workers) * len(cases) * len(args.connections) * (not args.skip_table)
     done = 0
     for workers in args.workers if not args.skip_table else []:
-        with running(args.root, workers, args.server, **extra) as url:
+        with running(args.root, workers, args.server, **extra) as (url, pid):
+            if workers == 1:
+                for name, path in files.items():
+                    cpu[name] = server_cpu_per_request(url, pid, path.read_bytes(), 1000)
             for name, path in files.items():
                 for c in args.connections:
                     done += 1
@@ -324,6 +346,10 @@ def main() -> None:
             f"{workers:>7} {name:<22}{c:>6}{r['rps']:>9.0f}{r['p50_ms']:>9.2f}"
             f"{r['p99_ms']:>9.2f}{r['errors']:>8}{overhead:>14}"
         )
+    if cpu:
+        print("\nserver CPU time per request (user + system, all threads; 1 worker, 1000 in turn):")
+        for name, seconds in cpu.items():
+            print(f"  {name:<22}{seconds * 1e6:>8.0f} us")
     errors = sum(r["errors"] for *_, r in rows)
     print(f"\nerrors: {errors}; overhead/fwd = (p50 latency - forward time) / forward time")
     if not args.skip_heavy:
@@ -333,7 +359,7 @@ def main() -> None:
 def heavy(args, extra: dict) -> None:
     print("timing the heaviest requests within the limits (1 worker)...", file=sys.stderr)
     cases = {k: v for k, v in heavy_requests().items() if not (args.no_hostile and "hostile" in k)}
-    with running(args.root, 1, args.server, **extra) as url:
+    with running(args.root, 1, args.server, **extra) as (url, _):
         rows = time_requests(url, cases, repeat=3)
         path, body = cases["batch, 8 x 1000x1000 RGBA PNG"]
         print("/healthz while two clients loop on the 8-PNG batch...", file=sys.stderr)

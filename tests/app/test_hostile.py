@@ -248,3 +248,23 @@ def test_types_are_strict(url, path, body, field):
     r = post(url, path, json.dumps(body).encode())
     assert r.status_code == 422, r.text
     assert any(field in d["loc"] for d in r.json()["detail"]), r.text
+
+
+def test_past_limit_concurrency_uvicorn_answers_503_then_recovers():
+    """Idle connections count against limit_concurrency: past it, new requests get 503 at once
+    instead of waiting; once they close, requests are served again."""
+    with serving(limit_concurrency=4, keep_alive_timeout=30) as (base, _):
+        host, port = base.removeprefix("http://").split(":")
+        idle = [socket.create_connection((host, int(port)), timeout=HANG_GUARD) for _ in range(4)]
+        try:
+            time.sleep(0.2)  # let the server accept them
+            r = httpx.get(f"{base}/healthz", timeout=HANG_GUARD)
+            assert r.status_code == 503
+        finally:
+            for s in idle:
+                s.close()
+        for _ in range(100):  # the server notices the closed sockets
+            if httpx.get(f"{base}/healthz", timeout=HANG_GUARD).status_code == 200:
+                break
+            time.sleep(0.05)
+        assert httpx.post(f"{base}/api/predict", json=GOOD, timeout=HANG_GUARD).status_code == 200
