@@ -290,12 +290,15 @@ def main() -> None:
     parser.add_argument("--root", type=Path, default=ROOT, help="the checkout to serve")
     parser.add_argument("--server", choices=["cli", "uvicorn"], default="cli")
     parser.add_argument("--http", default=None, help="h11 or httptools (cli server only)")
+    parser.add_argument("--cpu-threads", type=int, default=None, help="LENET_VIS_CPU_THREADS")
     parser.add_argument("--heavy-seconds", type=float, default=10)
     parser.add_argument("--skip-table", action="store_true")
     parser.add_argument("--skip-heavy", action="store_true")
     parser.add_argument("--no-hostile", action="store_true", help="skip the refused requests")
     args = parser.parse_args()
     extra = {"http": args.http} if args.http else {}
+    if args.cpu_threads:
+        extra["cpu_threads"] = args.cpu_threads
     if not shutil.which("wrk"):
         sys.exit("bench/api.py needs wrk: apt-get install -y wrk")
 
