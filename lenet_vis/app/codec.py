@@ -15,7 +15,7 @@ import warnings
 import numpy as np
 import orjson
 from fastapi.responses import Response
-from PIL import Image
+from PIL import Image, PngImagePlugin
 
 from lenet_vis.app.config import Settings
 from lenet_vis.app.errors import InputError
@@ -27,6 +27,10 @@ from lenet_vis.model.preprocess import NetworkInput, image_to_ink, network_input
 log = logging.getLogger("lenet_vis")
 KINDS = {name: g.kind for name, g in geometry_by_name().items()}
 DATA_URL_HEADERS = ("data:image/png;base64,", "data:image/jpeg;base64,")
+# PNG text and ICC chunks are never used here: cap what their inflating may cost (Pillow's
+# defaults are 1 MB a chunk and 64 MB in all); a PNG over these is refused as corrupt
+PngImagePlugin.MAX_TEXT_CHUNK = 256 * 1024
+PngImagePlugin.MAX_TEXT_MEMORY = 1024 * 1024
 
 
 # ---------------------------------------------------------------------------------- decoding

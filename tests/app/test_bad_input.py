@@ -228,3 +228,18 @@ def test_weights_of_an_unknown_layer_or_one_without_weights_is_422(client):
 def test_a_tiny_image_file_is_refused(client):
     r = client.post("/api/predict", json={"image_base64": data_url(big_png(4, 4))})
     assert_error(r, 422, "image_base64", "at least 8")
+
+
+def test_png_text_chunks_that_inflate_past_the_limit_are_refused(client):
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        crc = struct.pack(">I", zlib.crc32(kind + data))
+        return struct.pack(">I", len(data)) + kind + data + crc
+
+    raw = big_png(64, 64)
+    text = zlib.compress(bytes(900_000), 9)  # 1 KB that inflates to 900 KB
+    bomb = raw[:33] + b"".join(chunk(b"zTXt", b"C%d\0\0" % i + text) for i in range(60))
+    r = client.post("/api/predict", json={"image_base64": data_url(bomb + raw[33:])})
+    assert_error(r, 422, "image_base64", "not a PNG or JPEG")
