@@ -22,7 +22,8 @@ from lenet_vis.app.errors import InputError
 from lenet_vis.app.schemas import LAYER_NAMES, MIN_SIDE
 from lenet_vis.model.geometry import geometry_by_name
 from lenet_vis.model.lenet import LeNet
-from lenet_vis.model.preprocess import NetworkInput, image_to_ink, network_input
+from lenet_vis.model.preprocess import NetworkInput, image_to_ink
+from lenet_vis.model.preprocess import network_input as model_input
 
 log = logging.getLogger("lenet_vis")
 KINDS = {name: g.kind for name, g in geometry_by_name().items()}
@@ -125,18 +126,25 @@ def pixels(opened: np.ndarray | Image.Image) -> int:
     return opened.size if isinstance(opened, np.ndarray) else opened.width * opened.height
 
 
+def ink_from(item, settings: Settings, loc: list) -> np.ndarray:
+    """The ink (H, W) float32 of an ImageInput: its array, or its PNG/JPEG decoded."""
+    opened = open_item(item, settings, loc)
+    return opened if isinstance(opened, np.ndarray) else image_ink(opened, [*loc, "image_base64"])
+
+
 def item_input(
     opened: np.ndarray | Image.Image, preprocess: bool, loc: list, base64_field: bool
 ) -> NetworkInput:
     """An opened item -> what the network sees (model.preprocess.network_input)."""
     where = [*loc, "image_base64" if base64_field else "image"]
     ink = opened if isinstance(opened, np.ndarray) else image_ink(opened, where)
-    return to_input(ink, preprocess, where)
+    return network_input(ink, preprocess, where)
 
 
-def to_input(ink: np.ndarray, preprocess: bool, loc: list) -> NetworkInput:
+def network_input(ink: np.ndarray, preprocess: bool, loc: list) -> NetworkInput:
+    """model.preprocess.network_input, its ValueError a 422 at `loc`; unpacks as (x, blank)."""
     try:
-        return network_input(ink, preprocess)
+        return model_input(ink, preprocess)
     except ValueError as exc:
         raise InputError(loc, str(exc)) from None
 

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ValidationError
 from lenet_vis.app.config import Settings
 from lenet_vis.app.errors import InputError
 from lenet_vis.app.offload import CpuPool
+from lenet_vis.app.schemas import CLIENT_ERRORS
 from lenet_vis.model.lenet import LeNet
 
 M = TypeVar("M", bound=BaseModel)
@@ -29,8 +30,12 @@ async def get_cpu(request: Request) -> CpuPool:
     return request.app.state.cpu
 
 
-def require_json(request: Request) -> None:
+async def require_json(request: Request) -> None:
     """415 unless the body is declared as JSON (checked before the body is parsed)."""
+    check_json(request)
+
+
+def check_json(request: Request) -> None:
     ctype = request.headers.get("content-type", "")
     if ctype.split(";")[0].strip().lower() != "application/json":
         raise InputError(
@@ -63,7 +68,7 @@ def json_body(model: type[M]):
     """
 
     async def parse(request: Request) -> M:
-        require_json(request)
+        check_json(request)
         raw = await request.body()
         if len(raw) > INLINE_PARSE_BYTES:
             return await request.app.state.cpu.run(parse_json, model, raw)
@@ -77,6 +82,10 @@ def openapi_body(model: type[BaseModel]) -> dict:
     ref = {"$ref": f"#/components/schemas/{model.__name__}"}
     return {"requestBody": {"required": True, "content": {"application/json": {"schema": ref}}}}
 
+
+# for a route whose body FastAPI parses itself (strictness then comes from the model's config):
+# 415 unless JSON, and the 4xx it may answer
+JSON_BODY = {"responses": CLIENT_ERRORS, "dependencies": [Depends(require_json)]}
 
 NetDep = Annotated[LeNet, Depends(get_net)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]

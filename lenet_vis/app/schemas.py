@@ -450,9 +450,8 @@ class ErrorResponse(BaseModel):
     detail: list[ErrorItem]
 
 
-CLIENT_ERRORS = {code: {"model": ErrorResponse} for code in (400, 413, 415, 422)}
 # what a route that computes may also answer: 408 (body too slow), 503 (server at capacity)
-COMPUTE_ERRORS = CLIENT_ERRORS | {
+COMPUTE_ERRORS = {code: {"model": ErrorResponse} for code in (400, 413, 415, 422)} | {
     408: {"model": ErrorResponse, "description": "The body arrived too slowly."},
     503: {
         "model": ErrorResponse,
@@ -462,3 +461,6 @@ COMPUTE_ERRORS = CLIENT_ERRORS | {
 }
 # request models parsed from the raw body by deps.json_body; main.py lists them in the OpenAPI
 REQUEST_MODELS = (PredictRequest, BatchRequest, ConvolveRequest, PoolRequest, GradientRequest)
+
+
+CLIENT_ERRORS = {code: {"model": ErrorResponse} for code in (400, 413, 415, 422)}

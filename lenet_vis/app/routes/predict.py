@@ -75,7 +75,7 @@ def predict_file(
     net: LeNet, settings: Settings, raw: bytes, preprocess: bool, layers, encoding
 ) -> bytes:
     ink = codec.decode_image_bytes(raw, settings, ["body", "file"])
-    inp = codec.to_input(ink, preprocess, ["body", "file"])
+    inp = codec.network_input(ink, preprocess, ["body", "file"])
     return predict_one(net, inp, layers, encoding)
 
 
