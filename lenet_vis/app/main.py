@@ -4,24 +4,19 @@ from __future__ import annotations
 
 import logging
 import sys
-from pathlib import Path
 
-import fastapi_offline
-import plotly
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 
-from lenet_vis.app import errors
+from lenet_vis.app import errors, vendor
 from lenet_vis.app.config import Settings, get_settings
 from lenet_vis.app.middleware import BodyLimit, SecurityHeaders
 from lenet_vis.app.routes import docs, health, learn, model, pages, predict, samples
-from lenet_vis.assets import STATIC
+from lenet_vis.assets import STATIC, SWAGGER_UI
 from lenet_vis.model.lenet import LeNet, WeightsError
 
 log = logging.getLogger("lenet_vis")
-SWAGGER_ASSETS = Path(fastapi_offline.__file__).parent / "static"
-PLOTLY_ASSETS = Path(plotly.__file__).parent / "package_data"  # plotly.min.js, not vendored
 
 
 def load_net(settings: Settings) -> LeNet:
@@ -54,8 +49,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(learn.router)
     app.include_router(docs.router)
     app.include_router(pages.router)
-    app.mount("/static/swagger", StaticFiles(directory=SWAGGER_ASSETS), name="swagger")
-    app.mount("/static/plotly", StaticFiles(directory=PLOTLY_ASSETS), name="plotly")
+    app.mount("/static/swagger", StaticFiles(directory=SWAGGER_UI), name="swagger")
+    app.include_router(vendor.router)  # /static/plotly/plotly.min.js via plotly's public API
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
