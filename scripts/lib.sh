@@ -25,7 +25,7 @@ apt_install() {
   if [ -z "$APT_UPDATED" ]; then
     say "apt-get update..."
     as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q \
-      | awk '{ printf "  %s\n", $0; fflush() }' || return 1
+      | awk '{ printf "  %s\n", $0; fflush() }' >&2 || return 1
     APT_UPDATED=1
   fi
   local guard=""
@@ -40,7 +40,7 @@ apt_install() {
       /newly installed/ || /^Need to get/ { printf "  %s\n", $0; fflush() }
       /^Get:/ { printf "  fetched %s %s\n", $1, $5; fflush() }
       /^Setting up/ { n++; if (n % 10 == 1) { printf "  setting up %s (%d)\n", $3, n; fflush() } }
-      /^E:/ { print; fflush() }' || rc=$?
+      /^E:/ { print; fflush() }' >&2 || rc=$?
   [ -n "$guard" ] && as_root rm -f "$guard"
   return "$rc"
 }
@@ -134,7 +134,7 @@ ensure_deps() {
       n++; name = ($1 == "Requirement") ? $4 : $2; sub(/.*\//, "", name)
       printf "  [%d/%s] %s\n", n, total, name; fflush() }
     /^ *Downloading / { printf "        downloading %s%s\n", $(NF-1), $NF; fflush() }
-    /^Installing collected packages/ { print "  unpacking into .venv..."; fflush() }'
+    /^Installing collected packages/ { print "  unpacking into .venv..."; fflush() }' >&2
   if ! wait "$pid"; then
     tail -n 30 "$log" >&2
     die "pip install -r $lock failed (whole log: $log)"
