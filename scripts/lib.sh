@@ -33,12 +33,12 @@ apt_install() {
     guard=/usr/sbin/policy-rc.d
     printf '#!/bin/sh\nexit 101\n' | as_root tee "$guard" >/dev/null && as_root chmod 755 "$guard"
   fi
-  say "apt-get install $* (downloads and unpacks; a minute or two for chromium)..."
+  say "apt-get install $* (a minute or two when chromium is among them)..."
   local rc=0
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
-    -o Dpkg::Use-Pty=0 "$@" 2>&1 | awk '
+    --no-upgrade -o Dpkg::Use-Pty=0 "$@" 2>&1 | awk '
       /newly installed/ || /^Need to get/ { printf "  %s\n", $0; fflush() }
-      /^Get:/ { printf "  fetched %s %s\n", $1, $5; fflush() }
+      /^Get:/ { sub(/^Get:/, "", $1); printf "  fetched %s: %s\n", $1, $5; fflush() }
       /^Setting up/ { n++; if (n % 10 == 1) { printf "  setting up %s (%d)\n", $3, n; fflush() } }
       /^E:/ { print; fflush() }' >&2 || rc=$?
   [ -n "$guard" ] && as_root rm -f "$guard"
