@@ -6,7 +6,7 @@ with deploy/local.py, then drives each setup with wrk (`apt-get install -y
 own cost) and nginx in front of two. The request is the page's own: POST /api/predict with a
 140x140 RGBA PNG of a drawn 7, every layer, base64. Prints requests/s, p50, p99 and errors;
 never fails on a time. All of it shares the machine's cores with wrk.
-Run: python bench/nginx.py [--seconds 5] [--connections 8 64]
+Run: python bench/nginx.py [--seconds 5] [--connections 8 64] [--rounds 3]
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import io
 import json
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -72,6 +73,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seconds", type=int, default=5)
     parser.add_argument("--connections", type=int, nargs="+", default=[8, 64])
+    parser.add_argument("--rounds", type=int, default=3, help="medians over this many rounds")
     args = parser.parse_args()
     if not shutil.which("wrk"):
         sys.exit("bench/nginx.py needs wrk: apt-get install -y --no-install-recommends wrk")
@@ -83,26 +85,37 @@ def main() -> None:
     script = work / "post.lua"
     script.write_text(LUA.format(body=body))
 
-    rows = []
-    with Cluster(replicas=1) as one:
-        for c in args.connections:
-            rows.append(
-                (
-                    "1 replica, direct",
-                    c,
-                    wrk(f"http://{one.replica_addrs[0]}", script, c, args.seconds),
-                )
-            )
-            rows.append(("nginx -> 1 replica", c, wrk(one.url, script, c, args.seconds)))
-    with Cluster(replicas=2) as two:
-        for c in args.connections:
-            rows.append(("nginx -> 2 replicas", c, wrk(two.url, script, c, args.seconds)))
+    # both clusters run at once and the setups take turns, round after round, so a change in
+    # the machine's other load falls on all of them alike; each figure is the median of rounds
+    runs: dict[tuple[str, int], list[dict]] = {}
+    with Cluster(replicas=1) as one, Cluster(replicas=2) as two:
+        setups = {
+            "1 replica, direct": f"http://{one.replica_addrs[0]}",
+            "nginx -> 1 replica": one.url,
+            "nginx -> 2 replicas": two.url,
+        }
+        for _ in range(args.rounds):
+            for c in args.connections:
+                for setup, url in setups.items():
+                    runs.setdefault((setup, c), []).append(wrk(url, script, c, args.seconds))
     shutil.rmtree(work)
+    rows = [
+        (
+            setup,
+            c,
+            {k: statistics.median(r[k] for r in rs) for k in rs[0]}
+            | {"errors": sum(r["errors"] for r in rs)},
+        )
+        for (setup, c), rs in runs.items()
+    ]
 
-    print("POST /api/predict (140x140 PNG, every layer, base64), wrk for", args.seconds, "s each")
+    print(
+        f"POST /api/predict (140x140 PNG, every layer, base64); wrk {args.seconds} s a run, "
+        f"median of {args.rounds} interleaved rounds"
+    )
     print(f"| {'setup':<20} | connections | req/s | p50 ms | p99 ms | errors |")
     print(f"|{'-' * 22}|------------:|------:|-------:|-------:|-------:|")
-    for setup, c, r in sorted(rows, key=lambda row: (row[1], row[0])):
+    for setup, c, r in rows:
         print(
             f"| {setup:<20} | {c:>11} | {r['rps']:>5.0f} | {r['p50_ms']:>6.2f} "
             f"| {r['p99_ms']:>6.2f} | {r['errors']:>6} |"
