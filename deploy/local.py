@@ -274,11 +274,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=8080, help="nginx's port on 127.0.0.1")
     args = parser.parse_args(argv)
     cluster = Cluster(args.replicas, args.port)
-    print(f"starting {args.replicas} replicas and nginx (files in {cluster.prefix})...")
+    print(f"starting {args.replicas} replicas and nginx (files in {cluster.prefix})...", flush=True)
     cluster.start()
-    print(
-        f"lenet-vis: open {cluster.url} (nginx -> {', '.join(cluster.replica_addrs)}); Ctrl-C stops"
-    )
+    replicas = ", ".join(cluster.replica_addrs)
+    print(f"lenet-vis: open {cluster.url} (nginx -> {replicas}); Ctrl-C stops", flush=True)
     stop = False
 
     def on_signal(*_):
@@ -291,10 +290,11 @@ def main(argv: list[str] | None = None) -> int:
         while not stop:
             for i, proc in enumerate(cluster.replicas):
                 if proc.returncode is None and proc.poll() is not None:
-                    print(f"replica {i} ({cluster.replica_addrs[i]}) exited with {proc.returncode}")
+                    addr = cluster.replica_addrs[i]
+                    print(f"replica {i} ({addr}) exited with {proc.returncode}", flush=True)
             time.sleep(0.5)
     finally:
-        print("stopping...")
+        print("stopping...", flush=True)
         cluster.stop(keep=True)
         print(f"logs kept in {cluster.prefix}")
     return 0
