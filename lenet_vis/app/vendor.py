@@ -25,13 +25,13 @@ def plotly_js() -> tuple[bytes, bytes, str]:
 
     body = get_plotlyjs().encode()
     etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
-    return body, gzip.compress(body, compresslevel=6, mtime=0), etag
+    return body, gzip.compress(body, compresslevel=9, mtime=0), etag
 
 
 @router.api_route(PATH, methods=["GET", "HEAD"])
 def plotly_script(request: Request) -> Response:
     body, gzipped, etag = plotly_js()
-    headers = {"etag": etag, "cache-control": CACHE_CONTROL, "vary": "accept-encoding"}
+    headers = {"etag": etag, "cache-control": CACHE_CONTROL, "vary": "Accept-Encoding"}
     if etag in request.headers.get("if-none-match", ""):
         return Response(status_code=304, headers=headers)
     if "gzip" in request.headers.get("accept-encoding", ""):
