@@ -7,28 +7,23 @@ import multiprocessing
 import os
 import signal
 import sys
-from pathlib import Path
 
-import fastapi_offline
-import plotly
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.utils import get_openapi
 from pydantic.json_schema import models_json_schema
 
-from lenet_vis.app import errors
+from lenet_vis.app import errors, vendor
 from lenet_vis.app.config import Settings, get_settings
 from lenet_vis.app.middleware import BodyLimit, HeadAsGet, SecurityHeaders
 from lenet_vis.app.offload import CpuPool
 from lenet_vis.app.routes import docs, health, learn, model, pages, predict, samples
 from lenet_vis.app.schemas import REQUEST_MODELS
 from lenet_vis.app.static import VENDOR_FILES, CompressedStatic
-from lenet_vis.assets import STATIC
+from lenet_vis.assets import STATIC, SWAGGER_UI
 from lenet_vis.model.lenet import LeNet, WeightsError
 
 log = logging.getLogger("lenet_vis")
-SWAGGER_ASSETS = Path(fastapi_offline.__file__).parent / "static"
-PLOTLY_ASSETS = Path(plotly.__file__).parent / "package_data"  # plotly.min.js, not vendored
 
 
 def load_net(settings: Settings) -> LeNet:
@@ -91,14 +86,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(pages.router)
     app.mount(
         "/static/swagger",
-        CompressedStatic(directory=SWAGGER_ASSETS, cache_control=VENDOR_FILES),
+        CompressedStatic(directory=SWAGGER_UI, cache_control=VENDOR_FILES),
         name="swagger",
     )
-    app.mount(
-        "/static/plotly",
-        CompressedStatic(directory=PLOTLY_ASSETS, cache_control=VENDOR_FILES),
-        name="plotly",
-    )
+    app.include_router(vendor.router)  # /static/plotly/plotly.min.js via plotly's public API
     app.mount("/static", CompressedStatic(directory=STATIC), name="static")
 
     app.add_middleware(
