@@ -15,7 +15,7 @@ from fastapi.staticfiles import StaticFiles
 from lenet_vis.app import errors
 from lenet_vis.app.config import Settings, get_settings
 from lenet_vis.app.middleware import BodyLimit, SecurityHeaders
-from lenet_vis.app.routes import docs, health, learn, model, pages, predict, samples
+from lenet_vis.app.routes import docs, explain, health, learn, model, pages, predict, samples
 from lenet_vis.assets import STATIC
 from lenet_vis.model.lenet import LeNet, WeightsError
 
@@ -52,6 +52,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health.router)
     app.include_router(samples.router)
     app.include_router(learn.router)
+    app.include_router(explain.router)
     app.include_router(docs.router)
     app.include_router(pages.router)
     app.mount("/static/swagger", StaticFiles(directory=SWAGGER_ASSETS), name="swagger")
