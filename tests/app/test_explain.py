@@ -199,6 +199,19 @@ def test_drawings_are_preprocessed_like_predict(client):
             assert r.json()["probabilities"] == pytest.approx(predicted["probabilities"])
 
 
+@pytest.mark.parametrize("path", PATHS)
+def test_a_blank_drawing_is_explained_without_fault(client, path):
+    blank = [[0] * 16] * 16
+    r = client.post(url(path), json=body_for(path, blank))
+    assert r.status_code == 200, r.text
+    body = r.json()
+    if path == "attribution":
+        assert body["blank"] and body["completeness"]["attribution_sum"] == 0
+        assert not np.any(body["maps"]["integrated_gradients"])
+    if path == "compare":
+        assert body["a"]["blank"] and not body["b"]["blank"]
+
+
 # ---------------------------------------------------------------------------- bounds
 
 
