@@ -17,7 +17,7 @@ from lenet_vis.app import errors, vendor
 from lenet_vis.app.config import Settings, get_settings
 from lenet_vis.app.middleware import BodyLimit, HeadAsGet, SecurityHeaders
 from lenet_vis.app.offload import CpuPool
-from lenet_vis.app.routes import docs, health, learn, model, pages, predict, samples
+from lenet_vis.app.routes import docs, explain, health, learn, model, pages, predict, samples
 from lenet_vis.app.schemas import REQUEST_MODELS
 from lenet_vis.app.static import VENDOR_FILES, CompressedStatic
 from lenet_vis.assets import STATIC, SWAGGER_UI
@@ -82,6 +82,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health.router)
     app.include_router(samples.router)
     app.include_router(learn.router)
+    app.include_router(explain.router)
     app.include_router(docs.router)
     app.include_router(pages.router)
     app.mount(

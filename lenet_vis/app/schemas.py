@@ -464,3 +464,385 @@ REQUEST_MODELS = (PredictRequest, BatchRequest, ConvolveRequest, PoolRequest, Gr
 
 
 CLIENT_ERRORS = {code: {"model": ErrorResponse} for code in (400, 413, 415, 422)}
+
+
+# ---- explanations (issue 10)
+# Bounds on every parameter keep one request's work small (see bench/explain.py).
+
+AttributionMethod = Literal["gradient", "gradient_x_input", "integrated_gradients", "occlusion"]
+ATTRIBUTION_METHODS = ["gradient", "gradient_x_input", "integrated_gradients", "occlusion"]
+Fill = Literal["grey", "black"]
+Digit = Annotated[int, Field(ge=0, le=9)]
+MAP_EXAMPLE = [[0.0] * 32] * 32
+
+
+class TargetOptions(BaseModel):
+    target: Digit | None = Field(
+        None, description="The digit to explain, 0-9; default: the network's prediction."
+    )
+    preprocess: bool = Field(True, description="As in /api/predict.")
+    encoding: Encoding = Field("list", description="Of every map, as in /api/predict.")
+
+
+class AttributionOptions(TargetOptions):
+    methods: list[AttributionMethod] = Field(
+        ATTRIBUTION_METHODS, min_length=1, max_length=4, description="The maps to compute."
+    )
+    steps: int = Field(
+        64, ge=1, le=256, description="Integrated gradients: points on the path, 1-256."
+    )
+    patch: int = Field(4, ge=1, le=16, description="Occlusion: patch side in pixels, 1-16.")
+    stride: int = Field(2, ge=1, le=16, description="Occlusion: patch step in pixels, 1-16.")
+    fill: Fill = Field("grey", description="Occlusion: the patch's value, grey 0.5 or black 0.")
+
+
+class AttributionRequest(ImageInput, AttributionOptions):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"image": SEVEN},
+                {"image": SEVEN, "target": 1, "methods": ["integrated_gradients"], "steps": 128},
+                {"image_base64": SMALL_PNG, "methods": ["occlusion"], "patch": 6, "stride": 3},
+            ]
+        },
+    )
+
+
+class Completeness(BaseModel):
+    steps: int
+    attribution_sum: float = Field(..., description="Sum of the integrated gradients.")
+    logit_difference: float = Field(..., description="logit(input) - logit(black), target.")
+    relative_error: float = Field(..., description="|sum - difference| / |difference|.")
+
+
+class OcclusionInfo(BaseModel):
+    patch: int
+    stride: int
+    fill: Fill
+    offsets: list[int] = Field(..., description="Top rows (and left columns) of the patches.")
+    drops: str | list[Any] = Field(..., description="Target probability drop per patch, PxP.")
+    logit_drops: str | list[Any] = Field(..., description="Target logit drop per patch, PxP.")
+    logit_map: str | list[Any] = Field(..., description="Per pixel, mean logit drop, 32x32.")
+
+
+class AttributionResponse(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "target": 7,
+                    "prediction": 7,
+                    "probabilities": [0, 0, 0, 0, 0, 0, 0, 1, 0, 0],
+                    "logits": [-7.6, -0.3, 1.0, -5.1, 3.2, -4.1, -10.7, 18.4, -7.0, 1.7],
+                    "input": MAP_EXAMPLE,
+                    "blank": False,
+                    "maps": {"gradient": MAP_EXAMPLE, "integrated_gradients": MAP_EXAMPLE},
+                    "completeness": {
+                        "steps": 64,
+                        "attribution_sum": 18.49,
+                        "logit_difference": 18.57,
+                        "relative_error": 0.004,
+                    },
+                    "occlusion": None,
+                    "model": {"name": "lenet-vis LeNet", "weights_sha256": "3f0c..."},
+                }
+            ]
+        }
+    )
+
+    target: int
+    prediction: int
+    probabilities: list[float]
+    logits: list[float]
+    input: str | list[Any] = Field(..., description="The 32x32 network input.")
+    blank: bool
+    maps: dict[str, str | list[Any]] = Field(..., description="Method -> 32x32 map.")
+    completeness: Completeness | None = None
+    occlusion: OcclusionInfo | None = None
+    model: ModelInfo
+
+
+class RandomisationRequest(ImageInput, TargetOptions):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"image": SEVEN, "methods": ["gradient"], "seed": 0}]},
+    )
+
+    methods: list[AttributionMethod] = Field(
+        ["gradient", "gradient_x_input", "integrated_gradients"], min_length=1, max_length=4
+    )
+    steps: int = Field(32, ge=1, le=128, description="Integrated gradients, per stage: 1-128.")
+    patch: int = Field(4, ge=2, le=16, description="Occlusion: patch side, 2-16.")
+    stride: int = Field(2, ge=1, le=16, description="Occlusion: patch step, 1-16.")
+    fill: Fill = "grey"
+    seed: int = Field(0, ge=0, le=2**31 - 1, description="Seed of the fresh weights.")
+
+
+class RandomisationStage(BaseModel):
+    randomised: list[str] = Field(..., description="Layers re-initialised, from the top.")
+    prediction: int
+    maps: dict[str, str | list[Any]]
+    similarity: dict[str, float] = Field(
+        ..., description="Spearman rank correlation of |map| with the trained network's."
+    )
+
+
+class RandomisationResponse(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "target": 7,
+                    "input": MAP_EXAMPLE,
+                    "blank": False,
+                    "stages": [
+                        {
+                            "randomised": ["fc3"],
+                            "prediction": 3,
+                            "maps": {"gradient": MAP_EXAMPLE},
+                            "similarity": {"gradient": 0.41},
+                        }
+                    ],
+                    "model": {"name": "lenet-vis LeNet", "weights_sha256": "3f0c..."},
+                }
+            ]
+        }
+    )
+
+    target: int
+    input: str | list[Any]
+    blank: bool
+    stages: list[RandomisationStage]
+    model: ModelInfo
+
+
+class Ablation(BaseModel):
+    """Indices of the filters and units to switch off, per layer (each list at most the
+    layer's size, indices within it)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    conv1: list[Annotated[int, Field(ge=0, le=5)]] = Field([], max_length=6)
+    conv2: list[Annotated[int, Field(ge=0, le=15)]] = Field([], max_length=16)
+    fc1: list[Annotated[int, Field(ge=0, le=119)]] = Field([], max_length=120)
+    fc2: list[Annotated[int, Field(ge=0, le=99)]] = Field([], max_length=100)
+
+
+class AblateRequest(ImageInput, PredictOptions):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"image": SEVEN, "ablate": {"conv2": [3, 11]}, "layers": ["conv2", "softmax"]},
+                {"image_base64": SMALL_PNG, "ablate": {"conv1": [0], "fc1": [5, 17]}},
+            ]
+        },
+    )
+
+    ablate: Ablation = Field(..., description="The filters and units to switch off.")
+
+
+class Verdict(BaseModel):
+    prediction: int
+    probabilities: list[float]
+
+
+class AblateResponse(PredictResponse):
+    ablated: Ablation
+    original: Verdict = Field(..., description="The verdict with nothing switched off.")
+
+
+class RankingRequest(ImageInput):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"image": SEVEN}, {"image": SEVEN, "target": 1}]},
+    )
+
+    target: Digit | None = Field(None, description="Default: the prediction.")
+    ablate: Ablation = Field(Ablation(), description="Already off for every case.")
+    preprocess: bool = True
+
+
+class FilterEffectOut(BaseModel):
+    layer: Literal["conv1", "conv2"]
+    index: int
+    logit: float = Field(..., description="The target logit with this filter off.")
+    drop: float = Field(..., description="Target logit with it on minus with it off.")
+    probability: float = Field(..., description="The target probability with it off.")
+    prediction: int = Field(..., description="The verdict with it off.")
+
+
+class RankingResponse(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "target": 7,
+                    "logit": 18.37,
+                    "prediction": 7,
+                    "probabilities": [0, 0, 0, 0, 0, 0, 0, 1, 0, 0],
+                    "ranking": [
+                        {
+                            "layer": "conv2",
+                            "index": 11,
+                            "logit": 9.2,
+                            "drop": 9.17,
+                            "probability": 0.98,
+                            "prediction": 7,
+                        }
+                    ],
+                    "blank": False,
+                    "model": {"name": "lenet-vis LeNet", "weights_sha256": "3f0c..."},
+                }
+            ]
+        }
+    )
+
+    target: int
+    logit: float = Field(..., description="The target logit with no further filter off.")
+    prediction: int
+    probabilities: list[float]
+    ranking: list[FilterEffectOut] = Field(..., description="22 filters, largest drop first.")
+    blank: bool
+    model: ModelInfo
+
+
+class CounterfactualRequest(ImageInput):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"image": SEVEN, "target": 1}]},
+    )
+
+    target: Digit = Field(..., description="The digit the network should say.")
+    max_steps: int = Field(200, ge=1, le=500, description="Gradient steps at most, 1-500.")
+    preprocess: bool = True
+    encoding: Encoding = "list"
+
+
+class MapChangeOut(BaseModel):
+    layer: str
+    index: int
+    change: float = Field(..., description="Mean absolute change of the map's cells.")
+
+
+class CounterfactualResponse(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "target": 1,
+                    "reached": True,
+                    "steps": 200,
+                    "stopped": "max_steps",
+                    "original": {
+                        "prediction": 7,
+                        "probabilities": [0, 0, 0, 0, 0, 0, 0, 1, 0, 0],
+                    },
+                    "prediction": 1,
+                    "probabilities": [0, 0.71, 0, 0, 0, 0, 0, 0.29, 0, 0],
+                    "input": MAP_EXAMPLE,
+                    "counterfactual": MAP_EXAMPLE,
+                    "ink_added": MAP_EXAMPLE,
+                    "ink_removed": MAP_EXAMPLE,
+                    "ink_added_total": 3.1,
+                    "ink_removed_total": 2.4,
+                    "map_changes": {"relu1": [0.01] * 6, "relu2": [0.02] * 16},
+                    "top_maps": [{"layer": "relu2", "index": 4, "change": 0.11}],
+                    "blank": False,
+                    "model": {"name": "lenet-vis LeNet", "weights_sha256": "3f0c..."},
+                }
+            ]
+        }
+    )
+
+    target: int
+    reached: bool = Field(..., description="Whether the network now says the target.")
+    steps: int
+    stopped: Literal["already", "max_steps", "time"]
+    original: Verdict
+    prediction: int
+    probabilities: list[float]
+    input: str | list[Any] = Field(..., description="The 32x32 network input.")
+    counterfactual: str | list[Any] = Field(..., description="The changed input, 32x32.")
+    ink_added: str | list[Any]
+    ink_removed: str | list[Any]
+    ink_added_total: float
+    ink_removed_total: float
+    map_changes: dict[str, list[float]] = Field(..., description="relu1 (6), relu2 (16).")
+    top_maps: list[MapChangeOut]
+    blank: bool
+    model: ModelInfo
+
+
+class CompareRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "a": {"image": SEVEN},
+                    "b": {"image_base64": SMALL_PNG},
+                    "steps": 11,
+                    "layers": ["conv1", "fc3"],
+                }
+            ]
+        },
+    )
+
+    a: ImageInput
+    b: ImageInput
+    steps: int = Field(11, ge=2, le=64, description="Blends from A to B, ends included: 2-64.")
+    preprocess: bool = True
+    layers: list[str] | None = Field(
+        None, description="Layers to difference, as in /api/predict.", max_length=12
+    )
+    encoding: Encoding = "list"
+
+
+class Drawing(Verdict):
+    input: str | list[Any]
+    blank: bool
+
+
+class BlendPath(BaseModel):
+    alphas: list[float]
+    probabilities: list[list[float]] = Field(..., description="steps x 10.")
+
+
+class CompareResponse(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "a": {
+                        "prediction": 7,
+                        "probabilities": [0] * 10,
+                        "input": MAP_EXAMPLE,
+                        "blank": False,
+                    },
+                    "b": {
+                        "prediction": 1,
+                        "probabilities": [0] * 10,
+                        "input": MAP_EXAMPLE,
+                        "blank": False,
+                    },
+                    "input_difference": MAP_EXAMPLE,
+                    "differences": [
+                        {"name": "fc3", "kind": "dense", "shape": [10], "data": [0.5] * 10}
+                    ],
+                    "logit_change": [0.5] * 10,
+                    "path": {"alphas": [0, 0.5, 1], "probabilities": [[0.1] * 10] * 3},
+                    "model": {"name": "lenet-vis LeNet", "weights_sha256": "3f0c..."},
+                }
+            ]
+        }
+    )
+
+    a: Drawing
+    b: Drawing
+    input_difference: str | list[Any] = Field(..., description="B - A on the network input.")
+    differences: list[LayerData] = Field(..., description="B - A at each layer.")
+    logit_change: list[float]
+    path: BlendPath
+    model: ModelInfo
