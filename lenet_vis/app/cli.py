@@ -22,11 +22,14 @@ def _train(args: argparse.Namespace) -> int:
         validation=args.validation,
         seed=args.seed,
         out=str(args.out),
+        checkpoint_epochs=tuple(args.checkpoint_epochs),
+        limit=args.limit,
     )
     _, meta = train(cfg)
     print(
         f"test accuracy {meta['test_accuracy']:.4%} in {meta['training_seconds']:.0f}s; "
-        f"wrote {args.out} and {Path(args.out).with_suffix('.json')}"
+        f"wrote {args.out}, {Path(args.out).with_suffix('.json')} and "
+        f"{meta['checkpoints']['file']} ({len(meta['checkpoints']['list'])} checkpoints)"
     )
     return 0
 
@@ -34,7 +37,14 @@ def _train(args: argparse.Namespace) -> int:
 def _evaluate(args: argparse.Namespace) -> int:
     from lenet_vis.model.evaluate import evaluate_all
 
-    evaluate_all(args.weights, drawn=args.drawn, seed=args.seed, as_json=args.json)
+    evaluate_all(
+        args.weights,
+        drawn=args.drawn,
+        fonts=args.fonts,
+        seed=args.seed,
+        as_json=args.json,
+        checkpoint=args.checkpoint,
+    )
     return 0
 
 
@@ -101,11 +111,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--validation", type=int, default=5000, help="training digits held out")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", type=Path, default=DEFAULT_WEIGHTS)
+    p.add_argument(
+        "--checkpoint-epochs",
+        type=int,
+        nargs="*",
+        default=[1, 2, 3, 5, 10, 20],
+        help="epochs to keep besides initialisation and the last",
+    )
+    p.add_argument("--limit", type=int, default=0, help="train on this many digits (0: all)")
     p.set_defaults(func=_train)
 
-    p = sub.add_parser("evaluate", help="accuracy on MNIST test and the drawing-style set")
+    p = sub.add_parser(
+        "evaluate", help="accuracy on MNIST test, the drawing-style set and the font set"
+    )
     p.add_argument("--weights", type=Path, default=DEFAULT_WEIGHTS)
+    p.add_argument("--checkpoint", help="a checkpoint of the weights, e.g. epoch-3")
     p.add_argument("--drawn", type=int, default=10000, help="digits in the drawing-style set")
+    p.add_argument("--fonts", type=int, default=2000, help="digits in the font set (0: none)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=_evaluate)

@@ -12,7 +12,7 @@ from lenet_vis.app.errors import InputError
 from lenet_vis.app.routes.samples import fixture_digits
 from lenet_vis.app.schemas import Encoding, ErrorResponse, ModelResponse, WeightsResponse
 from lenet_vis.model.geometry import model_summary
-from lenet_vis.model.train import misclassified
+from lenet_vis.model.metrics import misclassified
 
 router = APIRouter(prefix="/api", tags=["model"])
 METRIC_KEYS = (
