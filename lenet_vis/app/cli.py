@@ -48,6 +48,24 @@ def _evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _precompute(args: argparse.Namespace) -> int:
+    from lenet_vis.model.knowledge import knowledge_path, precompute
+
+    meta = precompute(args.weights, size=args.size, seed=args.seed)
+    out = knowledge_path(args.weights)
+    print(
+        f"wrote {out} ({out.stat().st_size / 1e6:.1f} MB) and {out.with_suffix('.json').name} "
+        f"in {meta['seconds']:.0f}s: {meta['subset']['size']} training digits, fc2 energy kept "
+        f"{meta['embedding']['energy_kept']:.2%}"
+    )
+    for layer, f in meta["filters"].items():
+        beats = sum(f["ascent_beats_top_patches"])
+        print(
+            f"  {layer}: gradient ascent beats the top patches for {beats}/{f['filters']} filters"
+        )
+    return 0
+
+
 def _predict(args: argparse.Namespace) -> int:
     from PIL import Image, UnidentifiedImageError
 
@@ -131,6 +149,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=_evaluate)
+
+    p = sub.add_parser(
+        "precompute",
+        help="nearest-digit embeddings, the map and filter images for the weights (knowledge.npz)",
+    )
+    p.add_argument("--weights", type=Path, default=DEFAULT_WEIGHTS)
+    p.add_argument("--size", type=int, default=10000, help="training digits in the subset")
+    p.add_argument("--seed", type=int, default=0)
+    p.set_defaults(func=_precompute)
 
     p = sub.add_parser("predict", help="predict the digit in an image file")
     p.add_argument("file", type=Path)

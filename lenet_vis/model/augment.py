@@ -5,14 +5,14 @@ ink (a canvas stroke is solid), and it reaches the network through our preproces
 scaled to 20 px, centre of mass on the centre). `augment` does all of it to a batch of
 network inputs in one pass:
 
-1. one resampling for a random slant (shear), rotation, aspect and scale plus a smooth
-   elastic distortion (a random displacement field on a coarse grid, smoothly interpolated);
-2. stroke width: thickened or thinned by a random, fractional amount (up to a pixel and a
-   half);
-3. ink: some digits get solid strokes (a random threshold and gain);
-4. the preprocessing's placement: the ink box scaled to 20 px on its longer side, the centre
-   of mass brought to pixel 16 (with the preprocessing's rounding as +-0.5 px of jitter), the
-   brightest value to 1 (a second resampling).
+1. stroke width: thickened or thinned by a random, fractional amount (up to a pixel and a
+   half a side);
+2. ink: some digits get solid strokes (a random threshold and gain);
+3. one bilinear resampling for a random slant (shear), rotation and aspect, a smooth
+   elastic distortion (a random displacement field on a coarse grid, smoothly interpolated)
+   and the preprocessing's placement: the ink box scaled to 20 px on its longer side, the
+   centre of mass brought to pixel 16, the brightest value to 1; with some slack around
+   that placement (a shift of up to 2 px and a scale of 0.85-1.15).
 """
 
 from __future__ import annotations
@@ -86,40 +86,74 @@ def elastic_field(n: int, size: int, rng: np.random.Generator, sigma: np.ndarray
     return basis @ coarse @ basis.T
 
 
-def random_distortion(
-    images: np.ndarray,
+def random_linear_maps(
+    n: int,
     rng: np.random.Generator,
-    max_degrees: float = 10.0,
-    max_slant: float = 0.3,
-    scale: tuple[float, float] = (0.8, 1.2),
-    aspect: tuple[float, float] = (0.8, 1.25),
-    elastic: float = 1.3,
+    max_degrees: float = 12.0,
+    max_slant: float = 0.15,
+    scale: tuple[float, float] = (1.0, 1.0),
+    aspect: tuple[float, float] = (0.9, 1.1),
 ) -> np.ndarray:
-    """Slant, rotate, stretch and wobble each image by its own amount. (N, H, W) -> same.
+    """(N, 2, 2) maps of (y, x) offsets: a random slant, rotation, aspect and scale each.
 
-    max_slant: largest horizontal shear (x moves by slant * y); elastic: largest standard
-    deviation, in pixels, of the control points of the displacement field.
+    max_slant: largest horizontal shear (x moves by slant * y).
     """
-    n, h, w = images.shape
     theta = np.deg2rad(rng.uniform(-max_degrees, max_degrees, n))
     slant = rng.uniform(-max_slant, max_slant, n)
     s = rng.uniform(*scale, n)
     a = np.exp(rng.uniform(np.log(aspect[0]), np.log(aspect[1]), n))
     cos, sin = np.cos(theta), np.sin(theta)
-    # forward map (y, x) -> rotation @ slant @ diag(sy, sx); sampling needs its inverse
     sy, sx = s * a, s / a
     fwd = np.empty((n, 2, 2))
     fwd[:, 0, 0] = cos * sy
     fwd[:, 0, 1] = -sin * sx
     fwd[:, 1, 0] = (sin + slant * cos) * sy
     fwd[:, 1, 1] = (cos - slant * sin) * sx
-    inv = np.linalg.inv(fwd).astype(np.float32)
-    cy, cx = (h - 1) / 2, (w - 1) / 2
+    return fwd
+
+
+def distort_and_place(
+    images: np.ndarray,
+    fwd: np.ndarray,
+    displacement: np.ndarray | None = None,
+    jitter: np.ndarray | None = None,
+    zoom: np.ndarray | None = None,
+) -> np.ndarray:
+    """Warp each image by its linear map and place it as preprocessing places a drawing.
+
+    One bilinear resampling: the map `fwd` (N, 2, 2) applied about the image centre, then the
+    ink box (ink above a tenth of the peak, mapped by `fwd`) scaled to BOX px on its longer side
+    (times `zoom` (N,)) and the centre of mass moved to pixel 16 (+ jitter (N, 2)), plus a
+    displacement field (N, 2, H, W) in output pixels; brightest value to 1.
+    images: (N, H, W) in [0, 1] -> same; blank images stay 0.
+    """
+    n, h, w = images.shape
+    c = np.array([(h - 1) / 2, (w - 1) / 2], np.float32)[:, None]
     ys, xs = _grid(h, w)
-    src = inv @ np.stack([ys - cy, xs - cx])  # (N, 2, H*W)
-    disp = elastic_field(n, h, rng, rng.uniform(0, elastic, n)).reshape(n, 2, -1)
-    src += disp
-    return bilinear(images, src[:, 0] + cy, src[:, 1] + cx).reshape(n, h, w)
+    grid = np.stack([ys, xs])  # (2, H*W)
+    mapped = fwd.astype(np.float32) @ (grid - c)  # where each source pixel goes, (N, 2, H*W)
+    flat = images.reshape(n, -1)
+    peak = flat.max(axis=1)
+    ink = flat > (BOX_THRESHOLD * peak)[:, None]
+    lo = np.where(ink[:, None], mapped, np.inf).min(axis=2)
+    hi = np.where(ink[:, None], mapped, -np.inf).max(axis=2)
+    side = np.maximum((hi - lo).max(axis=1) + 1, 1)
+    scale = (BOX / side).astype(np.float32)  # output pixels per mapped source pixel
+    if zoom is not None:
+        scale = scale * zoom.astype(np.float32)
+    weight = flat * ink
+    com = (mapped * weight[:, None]).sum(axis=2) / np.maximum(weight.sum(axis=1), 1e-6)[:, None]
+    if jitter is None:
+        jitter = np.zeros((n, 2), np.float32)
+    at = (grid[None] - CENTRE - jitter[:, :, None]) / scale[:, None, None] + com[:, :, None]
+    if displacement is not None:
+        at += displacement.reshape(n, 2, -1) / scale[:, None, None]
+    src = np.linalg.inv(fwd).astype(np.float32) @ at + c
+    out = bilinear(images, src[:, 0], src[:, 1]).reshape(n, h, w)
+    top = out.reshape(n, -1).max(axis=1)
+    out /= np.where(top > 0, top, 1)[:, None, None]
+    out[peak <= 0] = 0
+    return out
 
 
 def _neighbours(images: np.ndarray, reduce) -> np.ndarray:
@@ -155,7 +189,7 @@ def change_stroke_width(images: np.ndarray, amount: np.ndarray) -> np.ndarray:
 
 
 def random_stroke_width(
-    images: np.ndarray, rng: np.random.Generator, p: float = 0.7, thin: float = 0.8
+    images: np.ndarray, rng: np.random.Generator, p: float = 0.7, thin: float = 0.5
 ) -> np.ndarray:
     """Change the strokes of a fraction p of the images by -thin to +1.5 pixels a side."""
     n = images.shape[0]
@@ -167,50 +201,29 @@ def random_solid_ink(images: np.ndarray, rng: np.random.Generator, p: float = 0.
     """Make the ink of a fraction p of the images solid, as a canvas stroke is. Same shape."""
     n = images.shape[0]
     pick = rng.random(n) < p
-    t = np.where(pick, rng.uniform(0.0, 0.35, n), 0.0).astype(np.float32)[:, None, None]
+    t = np.where(pick, rng.uniform(0.0, 0.25, n), 0.0).astype(np.float32)[:, None, None]
     gain = np.where(pick, rng.uniform(1.2, 3.0, n), 1.0).astype(np.float32)[:, None, None]
     return np.clip((images - t) * gain, 0, 1)
 
 
-def place_like_preprocessing(images: np.ndarray, jitter: np.ndarray | None = None) -> np.ndarray:
-    """Ink box to BOX px on its longer side, centre of mass to pixel 16, brightest value to 1.
+def augment(
+    images: np.ndarray,
+    rng: np.random.Generator,
+    elastic: float = 0.6,
+    slack: float = 2.0,
+    zoom: tuple[float, float] = (0.85, 1.15),
+) -> np.ndarray:
+    """Training augmentation of network inputs. images: (N, 32, 32) float32 in [0, 1] -> same.
 
-    What `preprocess.to_network_input` does to a drawing, done to a batch by one bilinear
-    resampling; jitter (N, 2) moves the centre of mass by up to half a pixel, as the
-    preprocessing's rounding does. images: (N, H, W) in [0, 1] -> same; blank images stay 0.
+    elastic: largest standard deviation, in pixels, of the displacement field's control points;
+    slack and zoom: how far around the preprocessing's placement a digit may land (pixels
+    either way) and be scaled, so the network does not depend on it to the pixel.
     """
-    n, h, w = images.shape
-    peak = images.reshape(n, -1).max(axis=1)
-    mask = images > (BOX_THRESHOLD * peak)[:, None, None]
-    rows, cols = mask.any(axis=2), mask.any(axis=1)
-    r0 = rows.argmax(axis=1)
-    r1 = h - 1 - rows[:, ::-1].argmax(axis=1)
-    c0 = cols.argmax(axis=1)
-    c1 = w - 1 - cols[:, ::-1].argmax(axis=1)
-    side = np.maximum(r1 - r0 + 1, c1 - c0 + 1).astype(np.float32)
-    scale = BOX / side  # output pixels per source pixel
-    weight = images * mask
-    mass = np.maximum(weight.sum(axis=(1, 2)), 1e-6)
-    ys, xs = np.arange(h, dtype=np.float32), np.arange(w, dtype=np.float32)
-    cy = weight.sum(axis=2) @ ys / mass
-    cx = weight.sum(axis=1) @ xs / mass
-    if jitter is None:
-        jitter = np.zeros((n, 2), np.float32)
-    gy, gx = _grid(h, w)
-    sy = cy[:, None] + (gy[None] - CENTRE - jitter[:, :1]) / scale[:, None]
-    sx = cx[:, None] + (gx[None] - CENTRE - jitter[:, 1:]) / scale[:, None]
-    out = bilinear(images, sy, sx).reshape(n, h, w)
-    top = out.reshape(n, -1).max(axis=1)
-    out /= np.where(top > 0, top, 1)[:, None, None]
-    out[peak <= 0] = 0
-    return out
-
-
-def augment(images: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Training augmentation of network inputs. images: (N, 32, 32) float32 in [0, 1] -> same."""
-    out = random_distortion(images, rng)
-    out = random_stroke_width(out, rng)
+    n, h, _ = images.shape
+    out = random_stroke_width(images, rng)
     out = random_solid_ink(out, rng)
-    jitter = rng.uniform(-0.5, 0.5, (len(images), 2)).astype(np.float32)
-    out = place_like_preprocessing(out, jitter)
+    field = elastic_field(n, h, rng, rng.uniform(0, elastic, n))
+    jitter = rng.uniform(-slack, slack, (n, 2)).astype(np.float32)
+    scale = rng.uniform(*zoom, n)
+    out = distort_and_place(out, random_linear_maps(n, rng), field, jitter, scale)
     return np.clip(out, 0, 1).astype(np.float32, copy=False)

@@ -107,8 +107,6 @@ def train(cfg: TrainConfig) -> tuple[LeNet, dict]:
     """
     from tqdm import tqdm
 
-    from lenet_vis.model.evaluate import drawing_style_inputs
-
     started = time.perf_counter()
     data = load_mnist()
     rng = np.random.default_rng(cfg.seed)
@@ -121,7 +119,7 @@ def train(cfg: TrainConfig) -> tuple[LeNet, dict]:
     x_val = mnist_to_input(data.train_images[val_idx])
     y_val = data.train_labels[val_idx]
     # the validation digits drawn like a person's (the test set's drawn version is for evaluate)
-    x_val_drawn = drawing_style_inputs(data.train_images[val_idx], seed=cfg.seed + 1, progress=True)
+    x_val_drawn = _drawn_validation(data, val_idx, cfg.seed + 1)
     x_test = mnist_to_input(data.test_images)
     x_fix, y_fix = fixture()
 
@@ -221,6 +219,23 @@ def train(cfg: TrainConfig) -> tuple[LeNet, dict]:
     }
     net.save(out, meta)
     return net, net.metadata
+
+
+def _drawn_validation(data, val_idx: np.ndarray, seed: int) -> np.ndarray:
+    """The drawing-style versions of the validation digits (N, 1, 32, 32), cached on disk."""
+    import hashlib
+
+    from lenet_vis.model.data import cache_dir
+    from lenet_vis.model.evaluate import drawing_style_inputs
+
+    key = hashlib.sha256(f"{data.sha256}|{seed}|".encode() + val_idx.tobytes()).hexdigest()
+    path = cache_dir() / f"drawn-validation-{key[:16]}.npy"
+    if path.exists():
+        return np.load(path, allow_pickle=False)
+    x = drawing_style_inputs(data.train_images[val_idx], seed=seed, progress=True)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    np.save(path, x)
+    return x
 
 
 def _step(opt, net: LeNet, flat_grads: dict) -> None:
