@@ -321,7 +321,7 @@ class MapResponse(BaseModel):
         json_schema_extra={
             "examples": [
                 {
-                    "method": "PCA of relu4 outputs",
+                    "method": "Fisher's linear discriminant of relu4 outputs (2-D)",
                     "count": 2,
                     "positions": [[1.2, -3.4], [0.5, 2.2]],
                     "labels": [7, 2],

@@ -60,6 +60,23 @@ def drawing_style_inputs(images: np.ndarray, seed: int = 0, progress: bool = Fal
     return out
 
 
+def cached_drawing_style_inputs(images: np.ndarray, source: str, seed: int) -> np.ndarray:
+    """`drawing_style_inputs`, kept in the user cache (keyed by the data's hash, the digits'
+    count and the seed) so that evaluating another network does not draw them again."""
+    import hashlib
+
+    from lenet_vis.model.data import cache_dir
+
+    key = hashlib.sha256(f"{source}|{seed}|{len(images)}|".encode() + images.tobytes())
+    path = cache_dir() / f"drawn-{len(images)}-{key.hexdigest()[:16]}.npy"
+    if path.exists():
+        return np.load(path, allow_pickle=False)
+    x = drawing_style_inputs(images, seed=seed, progress=True)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    np.save(path, x)
+    return x
+
+
 def evaluate_all(
     weights,
     drawn: int = 10000,
@@ -92,7 +109,7 @@ def evaluate_all(
     results = {"mnist_test": classification_report(probs, data.test_labels)}
     results["mnist_test"]["size"] = len(x)
     if drawn:
-        xd = drawing_style_inputs(data.test_images[:drawn], seed=seed, progress=True)
+        xd = cached_drawing_style_inputs(data.test_images[:drawn], data.sha256, seed)
         results["drawing_style"] = classification_report(net.predict(xd), data.test_labels[:drawn])
         results["drawing_style"]["size"] = len(xd)
     if fonts:

@@ -11,8 +11,9 @@
 - fc2 space: each digit's relu4 output (100 values) projected on the first `basis` rows
   (k, 100) float32 of its uncentred SVD, stored as `embedding` (N, k) float16; cosine in this
   space is cosine in fc2 space up to the dropped energy (recorded);
-- the map: `map_mean` (100,) and `map_axes` (2, 100) float32, the first two principal axes of
-  the relu4 outputs, and `map_positions` (N, 2) float32 = (relu4 - mean) @ axes.T;
+- the map: `map_mean` (100,) and `map_axes` (2, 100) float32, the two linear discriminant
+  directions of the relu4 outputs (fitted offline; a new digit is placed by the same product),
+  and `map_positions` (N, 2) float32 = (relu4 - mean) @ axes.T;
 - for conv1 and conv2: `<layer>_patches` (F, 9, R, R) uint8, the input windows (R = the
   receptive field: 5 and 14 px) where each filter's output is highest, one per digit, with
   `<layer>_patch_activation` (F, 9), `<layer>_patch_digit` (F, 9) (row of the subset) and
@@ -78,13 +79,32 @@ def fit_basis(embeddings: np.ndarray, dims: int) -> tuple[np.ndarray, float]:
     return vt[:dims].astype(np.float32), energy
 
 
-def fit_map(embeddings: np.ndarray) -> tuple[np.ndarray, np.ndarray, list[float]]:
-    """PCA to 2-D: mean (100,), axes (2, 100) with a fixed sign, explained variance ratios."""
-    mean = embeddings.mean(axis=0, dtype=np.float64)
-    _, s, vt = np.linalg.svd(embeddings - mean, full_matrices=False)
-    axes = vt[:2] * np.sign(vt[:2].sum(axis=1, keepdims=True) + 1e-12)  # deterministic sign
-    ratio = (s[:2] ** 2 / (s**2).sum()).tolist()
-    return mean.astype(np.float32), axes.astype(np.float32), ratio
+def fit_map(embeddings: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray, list]:
+    """Fisher's linear discriminant to 2-D: the two directions of fc2 space along which the ten
+    digits' means are most spread out relative to the spread within each digit.
+
+    embeddings: (N, 100), labels: (N,) -> mean (100,), axes (2, 100) (positions in units of
+    the within-digit standard deviation, signs fixed), and the two discriminant ratios.
+    """
+    e = embeddings.astype(np.float64)
+    mean = e.mean(axis=0)
+    within = np.zeros((e.shape[1], e.shape[1]))
+    between = np.zeros_like(within)
+    for d in np.unique(labels):
+        group = e[labels == d]
+        centred = group - group.mean(axis=0)
+        within += centred.T @ centred
+        diff = group.mean(axis=0) - mean
+        between += len(group) * np.outer(diff, diff)
+    within = within / len(e) + 1e-6 * np.trace(within / len(e)) * np.eye(len(within))
+    between /= len(e)
+    chol = np.linalg.cholesky(within)
+    inv = np.linalg.inv(chol)
+    values, vectors = np.linalg.eigh(inv @ between @ inv.T)
+    top = np.argsort(-values)[:2]
+    axes = (inv.T @ vectors[:, top]).T  # (2, 100)
+    axes *= np.sign(axes.sum(axis=1, keepdims=True) + 1e-12)  # deterministic sign
+    return mean.astype(np.float32), axes.astype(np.float32), values[top].round(4).tolist()
 
 
 # ---------------------------------------------------------------------- filters
@@ -242,7 +262,7 @@ def precompute(
     emb = relu4(net, x)
     predictions = net.predict(x).argmax(axis=1)
     basis, energy = fit_basis(emb, dims)
-    mean, axes, ratio = fit_map(emb)
+    mean, axes, ratio = fit_map(emb, labels)
     arrays: dict[str, np.ndarray] = {
         "indices": idx.astype(np.uint16),
         "images": images.astype(np.uint8),
@@ -308,7 +328,10 @@ def precompute(
             "dtype": "float16",
             "similarity": "cosine",
         },
-        "map": {"method": "PCA of relu4 outputs", "explained_variance": ratio},
+        "map": {
+            "method": "Fisher's linear discriminant of relu4 outputs (2-D)",
+            "discriminant_ratios": ratio,
+        },
         "filters": filters,
         "seconds": round(time.perf_counter() - started, 1),
     }
