@@ -22,11 +22,14 @@ def _train(args: argparse.Namespace) -> int:
         validation=args.validation,
         seed=args.seed,
         out=str(args.out),
+        checkpoint_epochs=tuple(args.checkpoint_epochs),
+        limit=args.limit,
     )
     _, meta = train(cfg)
     print(
         f"test accuracy {meta['test_accuracy']:.4%} in {meta['training_seconds']:.0f}s; "
-        f"wrote {args.out} and {Path(args.out).with_suffix('.json')}"
+        f"wrote {args.out}, {Path(args.out).with_suffix('.json')} and "
+        f"{meta['checkpoints']['file']} ({len(meta['checkpoints']['list'])} checkpoints)"
     )
     return 0
 
@@ -34,7 +37,32 @@ def _train(args: argparse.Namespace) -> int:
 def _evaluate(args: argparse.Namespace) -> int:
     from lenet_vis.model.evaluate import evaluate_all
 
-    evaluate_all(args.weights, drawn=args.drawn, seed=args.seed, as_json=args.json)
+    evaluate_all(
+        args.weights,
+        drawn=args.drawn,
+        fonts=args.fonts,
+        seed=args.seed,
+        as_json=args.json,
+        checkpoint=args.checkpoint,
+    )
+    return 0
+
+
+def _precompute(args: argparse.Namespace) -> int:
+    from lenet_vis.model.knowledge import knowledge_path, precompute
+
+    meta = precompute(args.weights, size=args.size, seed=args.seed)
+    out = knowledge_path(args.weights)
+    print(
+        f"wrote {out} ({out.stat().st_size / 1e6:.1f} MB) and {out.with_suffix('.json').name} "
+        f"in {meta['seconds']:.0f}s: {meta['subset']['size']} training digits, fc2 energy kept "
+        f"{meta['embedding']['energy_kept']:.2%}"
+    )
+    for layer, f in meta["filters"].items():
+        beats = sum(f["ascent_beats_top_patches"])
+        print(
+            f"  {layer}: gradient ascent beats the top patches for {beats}/{f['filters']} filters"
+        )
     return 0
 
 
@@ -118,14 +146,35 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--validation", type=int, default=5000, help="training digits held out")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", type=Path, default=DEFAULT_WEIGHTS)
+    p.add_argument(
+        "--checkpoint-epochs",
+        type=int,
+        nargs="*",
+        default=[1, 2, 3, 5, 10, 20],
+        help="epochs to keep besides initialisation and the last",
+    )
+    p.add_argument("--limit", type=int, default=0, help="train on this many digits (0: all)")
     p.set_defaults(func=_train)
 
-    p = sub.add_parser("evaluate", help="accuracy on MNIST test and the drawing-style set")
+    p = sub.add_parser(
+        "evaluate", help="accuracy on MNIST test, the drawing-style set and the font set"
+    )
     p.add_argument("--weights", type=Path, default=DEFAULT_WEIGHTS)
+    p.add_argument("--checkpoint", help="a checkpoint of the weights, e.g. epoch-3")
     p.add_argument("--drawn", type=int, default=10000, help="digits in the drawing-style set")
+    p.add_argument("--fonts", type=int, default=2000, help="digits in the font set (0: none)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=_evaluate)
+
+    p = sub.add_parser(
+        "precompute",
+        help="nearest-digit embeddings, the map and filter images for the weights (knowledge.npz)",
+    )
+    p.add_argument("--weights", type=Path, default=DEFAULT_WEIGHTS)
+    p.add_argument("--size", type=int, default=10000, help="training digits in the subset")
+    p.add_argument("--seed", type=int, default=0)
+    p.set_defaults(func=_precompute)
 
     p = sub.add_parser("predict", help="predict the digit in an image file")
     p.add_argument("file", type=Path)

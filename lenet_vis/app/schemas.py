@@ -846,3 +846,205 @@ class CompareResponse(BaseModel):
     logit_change: list[float]
     path: BlendPath
     model: ModelInfo
+
+# ---- knowledge (issue 11)
+
+
+class KnowledgeRequest(ImageInput):
+    """A digit to place among the training digits: the same image inputs as /api/predict."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"image": SEVEN}, {"image_base64": SMALL_PNG}]},
+    )
+
+    preprocess: bool = Field(True, description="As in /api/predict.")
+
+
+class TrainingDigit(BaseModel):
+    row: int = Field(..., description="Row in the precomputed subset (for /api/knowledge/digits).")
+    index: int = Field(..., description="Index among the 60,000 MNIST training digits.")
+    label: int
+    prediction: int = Field(..., description="What the network reads.")
+    image: list[list[int]] = Field(..., description="28 x 28 uint8, 255 ink.")
+
+
+class Neighbour(TrainingDigit):
+    similarity: float | None = Field(None, description="fc2 cosine (the fc2 list).")
+    distance: float | None = Field(None, description="Euclidean, inputs in [0, 1] (pixels).")
+
+
+class NeighboursResponse(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "prediction": 7,
+                    "blank": False,
+                    "fc2": [
+                        {
+                            "row": 4021,
+                            "index": 23451,
+                            "label": 7,
+                            "prediction": 7,
+                            "similarity": 0.991,
+                            "image": [[0] * 28] * 28,
+                        }
+                    ],
+                    "pixels": [
+                        {
+                            "row": 17,
+                            "index": 240,
+                            "label": 1,
+                            "prediction": 1,
+                            "distance": 4.2,
+                            "image": [[0] * 28] * 28,
+                        }
+                    ],
+                    "position": [1.3, -4.2],
+                }
+            ]
+        }
+    )
+
+    prediction: int
+    blank: bool
+    fc2: list[Neighbour] = Field(..., description="Most alike in the network's fc2 space.")
+    pixels: list[Neighbour] = Field(..., description="Nearest in raw pixels.")
+    position: list[float] = Field(..., description="Where the digit falls on the map.")
+
+
+class PlaceResponse(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"position": [1.3, -4.2], "prediction": 7, "blank": False}]}
+    )
+
+    position: list[float]
+    prediction: int
+    blank: bool
+
+
+class MapResponse(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "method": "Fisher's linear discriminant of relu4 outputs (2-D)",
+                    "count": 2,
+                    "positions": [[1.2, -3.4], [0.5, 2.2]],
+                    "labels": [7, 2],
+                    "predictions": [7, 3],
+                    "mistakes": [1],
+                    "bounds": [[-9.0, -8.0], [10.0, 9.0]],
+                }
+            ]
+        }
+    )
+
+    method: str
+    count: int
+    positions: list[list[float]] = Field(..., description="(x, y) of each training digit.")
+    labels: list[int]
+    predictions: list[int]
+    mistakes: list[int] = Field(..., description="Rows the network reads wrongly.")
+    bounds: list[list[float]] = Field(..., description="[[min x, min y], [max x, max y]].")
+
+
+class FilterKnowledge(BaseModel):
+    filter: int
+    patches: list[list[list[int]]] = Field(
+        ..., description="The 9 input windows (uint8, receptive field) that excite it most."
+    )
+    patch_activations: list[float]
+    patch_rows: list[int] = Field(..., description="Subset rows of the digits they come from.")
+    patch_labels: list[int]
+    patch_cells: list[list[int]] = Field(..., description="(y, x) of the excited output cell.")
+    ascent: list[list[int]] = Field(..., description="32 x 32 uint8 made by gradient ascent.")
+    ascent_best_activation: float
+    ascent_beats_top_patches: bool
+
+
+class FiltersResponse(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "layer": "conv1",
+                    "receptive_field": 5,
+                    "filters": [
+                        {
+                            "filter": 0,
+                            "patches": [[[0] * 5] * 5],
+                            "patch_activations": [2.4],
+                            "patch_rows": [12],
+                            "patch_labels": [7],
+                            "patch_cells": [[10, 4]],
+                            "ascent": [[128] * 32] * 32,
+                            "ascent_best_activation": 3.1,
+                            "ascent_beats_top_patches": True,
+                        }
+                    ],
+                }
+            ]
+        }
+    )
+
+    layer: str
+    receptive_field: int
+    filters: list[FilterKnowledge]
+
+
+class CheckpointInfo(BaseModel):
+    name: str
+    epoch: int
+    test_accuracy: float
+    fixture_accuracy: float
+    weights_sha256: str
+
+
+class CheckpointsResponse(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "final": "epoch-30",
+                    "checkpoints": [
+                        {
+                            "name": "init",
+                            "epoch": 0,
+                            "test_accuracy": 0.0844,
+                            "fixture_accuracy": 0.0715,
+                            "weights_sha256": "2396...",
+                        }
+                    ],
+                }
+            ]
+        }
+    )
+
+    final: str | None
+    checkpoints: list[CheckpointInfo]
+
+
+class CheckpointWeightsResponse(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "layer": "conv1",
+                    "checkpoints": ["init", "epoch-1"],
+                    "weights_shape": [6, 1, 5, 5],
+                    "weights": ["base64...", "base64..."],
+                    "bias": ["base64...", "base64..."],
+                    "encoding": "base64",
+                }
+            ]
+        }
+    )
+
+    layer: str
+    checkpoints: list[str]
+    weights_shape: list[int]
+    weights: list[Any] = Field(..., description="One array per checkpoint, in training order.")
+    bias: list[Any]
+    encoding: Encoding

@@ -17,7 +17,7 @@ from lenet_vis.app.schemas import (
     WeightsResponse,
 )
 from lenet_vis.model.geometry import model_summary
-from lenet_vis.model.train import misclassified
+from lenet_vis.model.metrics import misclassified
 
 router = APIRouter(prefix="/api", tags=["model"])
 METRIC_KEYS = (
