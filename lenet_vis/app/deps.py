@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, TypeVar
 
-from fastapi import Depends, Request
+from fastapi import Depends, Query, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ValidationError
 
@@ -12,7 +12,8 @@ from lenet_vis.app.config import Settings
 from lenet_vis.app.errors import InputError
 from lenet_vis.app.offload import CpuPool
 from lenet_vis.app.schemas import CLIENT_ERRORS
-from lenet_vis.model.lenet import LeNet
+from lenet_vis.model import checkpoints
+from lenet_vis.model.lenet import LeNet, WeightsError
 
 M = TypeVar("M", bound=BaseModel)
 INLINE_PARSE_BYTES = 64 * 1024  # bodies up to this are parsed on the loop (well under 1 ms)
@@ -20,6 +21,52 @@ INLINE_PARSE_BYTES = 64 * 1024  # bodies up to this are parsed on the loop (well
 
 async def get_net(request: Request) -> LeNet:
     return request.app.state.net
+
+
+NO_CHECKPOINTS = (
+    "none are available: the served weights were trained before checkpoints were kept "
+    "(`lenet-vis train` keeps them)"
+)
+
+
+async def get_checkpoint_net(
+    request: Request,
+    checkpoint: Annotated[
+        str | None,
+        Query(
+            description="A checkpoint's name (GET /api/knowledge/checkpoints lists them); "
+            "default: the final weights.",
+            min_length=1,
+            max_length=64,
+        ),
+    ] = None,
+) -> LeNet:
+    """The network at `?checkpoint=` (read once, in the CPU pool, then kept), or the final one.
+
+    404 for a name the weights' metadata does not list (saying which it lists, or that there are
+    none); 503 when the checkpoint file is missing or does not match its recorded hash.
+    """
+    state = request.app.state
+    if checkpoint is None:
+        return state.net
+    nets = state.checkpoint_nets
+    if checkpoint not in nets:
+        names = checkpoints.names(state.net.metadata)
+        if checkpoint not in names:
+            msg = f"no checkpoint {checkpoint!r}; checkpoints are {names}"
+            raise InputError(
+                ["query", "checkpoint"],
+                msg if names else f"{msg}: {NO_CHECKPOINTS}",
+                404,
+                "not_found",
+            )
+        try:
+            nets[checkpoint] = await state.cpu.run(
+                checkpoints.load_checkpoint, state.settings.weights, checkpoint, state.net.metadata
+            )
+        except WeightsError as exc:
+            raise InputError(["query", "checkpoint"], str(exc), 503, "unavailable") from None
+    return nets[checkpoint]
 
 
 async def get_settings(request: Request) -> Settings:
@@ -88,5 +135,7 @@ def openapi_body(model: type[BaseModel]) -> dict:
 JSON_BODY = {"responses": CLIENT_ERRORS, "dependencies": [Depends(require_json)]}
 
 NetDep = Annotated[LeNet, Depends(get_net)]
+# the final network, or the one at `?checkpoint=<name>`
+CheckpointNet = Annotated[LeNet, Depends(get_checkpoint_net)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 CpuDep = Annotated[CpuPool, Depends(get_cpu)]

@@ -17,7 +17,17 @@ from lenet_vis.app import errors, vendor
 from lenet_vis.app.config import Settings, get_settings
 from lenet_vis.app.middleware import BodyLimit, HeadAsGet, SecurityHeaders
 from lenet_vis.app.offload import CpuPool
-from lenet_vis.app.routes import docs, explain, health, learn, model, pages, predict, samples
+from lenet_vis.app.routes import (
+    docs,
+    explain,
+    health,
+    knowledge,
+    learn,
+    model,
+    pages,
+    predict,
+    samples,
+)
 from lenet_vis.app.schemas import REQUEST_MODELS
 from lenet_vis.app.static import VENDOR_FILES, CompressedStatic
 from lenet_vis.assets import STATIC, SWAGGER_UI
@@ -75,6 +85,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.net = load_net(settings)
     app.state.cpu = CpuPool(settings.cpu_threads, settings.cpu_queue)
+    app.state.checkpoint_nets = {}  # name -> LeNet, read on first use (deps.get_checkpoint_net)
     log.info("loaded %s (%s)", settings.weights, app.state.net.weights_sha256[:12])
     errors.install(app)
     app.include_router(predict.router)
@@ -83,6 +94,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(samples.router)
     app.include_router(learn.router)
     app.include_router(explain.router)
+    app.include_router(knowledge.router)
     app.include_router(docs.router)
     app.include_router(pages.router)
     app.mount(

@@ -459,11 +459,13 @@ COMPUTE_ERRORS = {code: {"model": ErrorResponse} for code in (400, 413, 415, 422
         "headers": {"Retry-After": {"schema": {"type": "integer"}}},
     },
 }
-# request models parsed from the raw body by deps.json_body; main.py lists them in the OpenAPI
-REQUEST_MODELS = (PredictRequest, BatchRequest, ConvolveRequest, PoolRequest, GradientRequest)
 
 
 CLIENT_ERRORS = {code: {"model": ErrorResponse} for code in (400, 413, 415, 422)}
+# what a route taking `?checkpoint=` may also answer
+CHECKPOINT_ERRORS = {
+    404: {"model": ErrorResponse, "description": "No checkpoint of that name (or none kept)."}
+}
 
 
 # ---- explanations (issue 10)
@@ -498,6 +500,7 @@ class AttributionOptions(TargetOptions):
 
 class AttributionRequest(ImageInput, AttributionOptions):
     model_config = ConfigDict(
+        strict=True,
         extra="forbid",
         json_schema_extra={
             "examples": [
@@ -565,6 +568,7 @@ class AttributionResponse(BaseModel):
 
 class RandomisationRequest(ImageInput, TargetOptions):
     model_config = ConfigDict(
+        strict=True,
         extra="forbid",
         json_schema_extra={"examples": [{"image": SEVEN, "methods": ["gradient"], "seed": 0}]},
     )
@@ -621,16 +625,17 @@ class Ablation(BaseModel):
     """Indices of the filters and units to switch off, per layer (each list at most the
     layer's size, indices within it)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = STRICT
 
-    conv1: list[Annotated[int, Field(ge=0, le=5)]] = Field([], max_length=6)
-    conv2: list[Annotated[int, Field(ge=0, le=15)]] = Field([], max_length=16)
-    fc1: list[Annotated[int, Field(ge=0, le=119)]] = Field([], max_length=120)
-    fc2: list[Annotated[int, Field(ge=0, le=99)]] = Field([], max_length=100)
+    conv1: list[Annotated[int, Field(ge=0, le=5)]] = Field([], max_length=6, fail_fast=True)
+    conv2: list[Annotated[int, Field(ge=0, le=15)]] = Field([], max_length=16, fail_fast=True)
+    fc1: list[Annotated[int, Field(ge=0, le=119)]] = Field([], max_length=120, fail_fast=True)
+    fc2: list[Annotated[int, Field(ge=0, le=99)]] = Field([], max_length=100, fail_fast=True)
 
 
 class AblateRequest(ImageInput, PredictOptions):
     model_config = ConfigDict(
+        strict=True,
         extra="forbid",
         json_schema_extra={
             "examples": [
@@ -655,6 +660,7 @@ class AblateResponse(PredictResponse):
 
 class RankingRequest(ImageInput):
     model_config = ConfigDict(
+        strict=True,
         extra="forbid",
         json_schema_extra={"examples": [{"image": SEVEN}, {"image": SEVEN, "target": 1}]},
     )
@@ -710,6 +716,7 @@ class RankingResponse(BaseModel):
 
 class CounterfactualRequest(ImageInput):
     model_config = ConfigDict(
+        strict=True,
         extra="forbid",
         json_schema_extra={"examples": [{"image": SEVEN, "target": 1}]},
     )
@@ -777,6 +784,7 @@ class CounterfactualResponse(BaseModel):
 
 class CompareRequest(BaseModel):
     model_config = ConfigDict(
+        strict=True,
         extra="forbid",
         json_schema_extra={
             "examples": [
@@ -794,8 +802,8 @@ class CompareRequest(BaseModel):
     b: ImageInput
     steps: int = Field(11, ge=2, le=64, description="Blends from A to B, ends included: 2-64.")
     preprocess: bool = True
-    layers: list[str] | None = Field(
-        None, description="Layers to difference, as in /api/predict.", max_length=12
+    layers: list[LayerName] | None = Field(
+        None, description="Layers to difference, as in /api/predict.", max_length=len(LAYER_NAMES)
     )
     encoding: Encoding = "list"
 
@@ -847,6 +855,7 @@ class CompareResponse(BaseModel):
     path: BlendPath
     model: ModelInfo
 
+
 # ---- knowledge (issue 11)
 
 
@@ -854,6 +863,7 @@ class KnowledgeRequest(ImageInput):
     """A digit to place among the training digits: the same image inputs as /api/predict."""
 
     model_config = ConfigDict(
+        strict=True,
         extra="forbid",
         json_schema_extra={"examples": [{"image": SEVEN}, {"image_base64": SMALL_PNG}]},
     )
@@ -1048,3 +1058,20 @@ class CheckpointWeightsResponse(BaseModel):
     weights: list[Any] = Field(..., description="One array per checkpoint, in training order.")
     bias: list[Any]
     encoding: Encoding
+
+
+# request models parsed from the raw body by deps.json_body; main.py lists them in the OpenAPI
+REQUEST_MODELS = (
+    PredictRequest,
+    BatchRequest,
+    ConvolveRequest,
+    PoolRequest,
+    GradientRequest,
+    AttributionRequest,
+    RandomisationRequest,
+    AblateRequest,
+    RankingRequest,
+    CounterfactualRequest,
+    CompareRequest,
+    KnowledgeRequest,
+)

@@ -3,9 +3,11 @@
 import json
 
 import numpy as np
+import pytest
 from PIL import Image
 
-from lenet_vis.app.cli import main
+from lenet_vis.app.cli import BLAS_THREADS, main, one_blas_thread
+from tests.server import server_environment
 
 
 def test_predict_prints_the_digit_and_ten_probabilities(tmp_path, digits, capsys):
@@ -59,3 +61,20 @@ def test_the_cli_and_the_api_agree_on_blank(tmp_path, capsys, client):
         assert r.json()["blank"] is blank
         r = client.post("/api/predict", json={"image": ink.tolist(), "layers": []})
         assert r.json()["blank"] is blank
+
+
+def test_serve_gives_each_worker_one_blas_thread_unless_the_user_chose(capsys, monkeypatch):
+    env = {"PATH": "/usr/bin"}
+    assert one_blas_thread(env) and all(env[name] == "1" for name in BLAS_THREADS)
+    for name in BLAS_THREADS:
+        chosen = {name: "4"}
+        assert not one_blas_thread(chosen) and chosen == {name: "4"}
+    with pytest.raises(SystemExit):
+        main(["serve", "--help"])
+    assert "one BLAS thread" in " ".join(capsys.readouterr().out.split())
+    for name in BLAS_THREADS:
+        monkeypatch.delenv(name, raising=False)
+    assert all(server_environment()[name] == "1" for name in BLAS_THREADS)  # as tests serve
+    monkeypatch.setenv("OMP_NUM_THREADS", "2")
+    assert server_environment()["OMP_NUM_THREADS"] == "2"
+    assert "OPENBLAS_NUM_THREADS" not in server_environment()

@@ -234,8 +234,8 @@ BOUNDS = [
     ("ablate", {"ablate": {"fc2": [-1]}}, "fc2", "greater than or equal to 0"),
     ("ablate", {"ablate": {"fc1": [0] * 121}}, "fc1", "at most 120"),
     ("ablate", {"ablate": {"fc3": [0]}}, "fc3", "extra"),
-    ("ablate", {"ablate": None}, "ablate", "valid dictionary"),
-    ("ablate", {"layers": ["conv9"]}, "layers", "unknown layer 'conv9'"),
+    ("ablate", {"ablate": None}, "ablate", "input should be an object"),
+    ("ablate", {"layers": ["conv9"]}, "layers", "input should be 'conv1'"),
     ("ablation-ranking", {"target": 10}, "target", "less than or equal to 9"),
     ("ablation-ranking", {"ablate": {"conv2": [99]}}, "conv2", "less than or equal to 15"),
     ("counterfactual", {"max_steps": 0}, "max_steps", "greater than or equal to 1"),
@@ -243,7 +243,7 @@ BOUNDS = [
     ("counterfactual", {"target": 12}, "target", "less than or equal to 9"),
     ("compare", {"steps": 1}, "steps", "greater than or equal to 2"),
     ("compare", {"steps": 65}, "steps", "less than or equal to 64"),
-    ("compare", {"layers": ["pool9"]}, "layers", "unknown layer 'pool9'"),
+    ("compare", {"layers": ["pool9"]}, "layers", "input should be 'conv1'"),
 ]
 
 
@@ -275,7 +275,7 @@ def test_bad_images_get_the_same_4xx_as_predict(client, path, case):
 @pytest.mark.parametrize(
     ("b", "words"),
     [
-        ({"image": [[0, 1], [2]]}, "ragged rows"),
+        ({"image": [[0] * 10] * 9 + [[0] * 9]}, "ragged rows"),
         ({"image_base64": "###"}, "not valid base64"),
         ({}, "exactly one"),
     ],

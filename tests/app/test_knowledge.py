@@ -8,6 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from lenet_vis.app.config import Settings
+from lenet_vis.app.deps import CheckpointNet
 from lenet_vis.app.main import create_app
 from lenet_vis.app.routes import knowledge as routes
 from lenet_vis.model import knowledge as kn
@@ -22,7 +23,7 @@ def app_with_knowledge(settings: Settings):
         app.include_router(routes.router)
 
     @app.get("/test/checkpoint")
-    async def which(net: routes.CheckpointNet) -> dict:
+    async def which(net: CheckpointNet) -> dict:
         return {"weights_sha256": net.weights_sha256}
 
     return app

@@ -2,7 +2,7 @@
 
 Thin: the maths is in model/knowledge.py and model/checkpoints.py; the files are precomputed
 (`lenet-vis train`, `lenet-vis precompute`) and only read here, once, on first use.
-`CheckpointNet` is a dependency other routes can take to honour `?checkpoint=<name>`.
+`deps.CheckpointNet` (the predict and weights routes take it) honours `?checkpoint=<name>`.
 """
 
 from __future__ import annotations
@@ -10,13 +10,23 @@ from __future__ import annotations
 from typing import Annotated
 
 import numpy as np
-from fastapi import APIRouter, Depends, Query, Request
+import orjson
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
-from lenet_vis.app import inference
-from lenet_vis.app.deps import JSON_BODY, NetDep, SettingsDep
+from lenet_vis.app import codec
+from lenet_vis.app.config import Settings
+from lenet_vis.app.deps import (
+    CpuDep,
+    NetDep,
+    SettingsDep,
+    get_checkpoint_net,
+    json_body,
+    openapi_body,
+)
 from lenet_vis.app.errors import InputError
 from lenet_vis.app.schemas import (
+    COMPUTE_ERRORS,
     CheckpointsResponse,
     CheckpointWeightsResponse,
     Encoding,
@@ -34,9 +44,15 @@ from lenet_vis.model.lenet import LeNet, WeightsError
 
 router = APIRouter(prefix="/api/knowledge", tags=["knowledge"])
 NOT_FOUND = {404: {"model": ErrorResponse}}
-UNAVAILABLE = {503: {"model": ErrorResponse}}
-# a JSON-body POST that may also answer 503 (precomputed files missing or stale)
-JSON_BODY_503 = {**JSON_BODY, "responses": {**JSON_BODY["responses"], **UNAVAILABLE}}
+UNAVAILABLE = {
+    503: {
+        "model": ErrorResponse,
+        "description": "The precomputed files are missing or stale (the answer says what to "
+        "run); or the server is at capacity (with Retry-After).",
+    }
+}
+# a JSON-body POST: the 4xx of /api/predict, and 503 as above
+KNOWLEDGE_ERRORS = {**COMPUTE_ERRORS, 503: {**COMPUTE_ERRORS[503], **UNAVAILABLE[503]}}
 
 
 # ---------------------------------------------------------------------- checkpoints
@@ -46,48 +62,13 @@ def checkpoint_records(request: Request) -> list[dict]:
     return checkpoints.listed(request.app.state.net.metadata)
 
 
-async def checkpoint_net(
-    request: Request,
-    checkpoint: Annotated[
-        str | None,
-        Query(description="A checkpoint name (GET /api/knowledge/checkpoints); default final."),
-    ] = None,
-) -> LeNet:
-    """The network at `?checkpoint=` (loaded once, then kept), or the final weights."""
-    state = request.app.state
-    if checkpoint is None:
-        return state.net
-    nets = getattr(state, "checkpoint_nets", None)
-    if nets is None:
-        nets = state.checkpoint_nets = {}
-    if checkpoint not in nets:
-        names = [r["name"] for r in checkpoint_records(request)]
-        if checkpoint not in names:
-            raise InputError(
-                ["query", "checkpoint"],
-                f"no checkpoint {checkpoint!r}; checkpoints are {names}",
-                404,
-                "not_found",
-            )
-        try:
-            nets[checkpoint] = checkpoints.load_checkpoint(
-                state.settings.weights, checkpoint, state.net.metadata
-            )
-        except WeightsError as exc:
-            raise InputError(["query", "checkpoint"], str(exc), 503, "unavailable") from None
-    return nets[checkpoint]
-
-
-CheckpointNet = Annotated[LeNet, Depends(checkpoint_net)]
-
-
 @router.get("/checkpoints", response_model=CheckpointsResponse)
 async def list_checkpoints(request: Request) -> Response:
     """The weights kept during training, in order, each with its test and fixture accuracy."""
     keys = ("name", "epoch", "test_accuracy", "fixture_accuracy", "weights_sha256")
     records = [{k: r[k] for k in keys} for r in checkpoint_records(request)]
     final = records[-1]["name"] if records else None
-    return inference.json_response({"final": final, "checkpoints": records})
+    return codec.json_response({"final": final, "checkpoints": records})
 
 
 @router.get(
@@ -106,32 +87,38 @@ async def checkpoint_weights(
             ["path", "layer"], f"{layer!r}: layers with weights are {with_params}", 404, "not_found"
         )
     names = [r["name"] for r in checkpoint_records(request)]
-    nets = [await checkpoint_net(request, name) for name in names]
+    nets = [await get_checkpoint_net(request, name) for name in names]
     body = {
         "layer": layer,
         "checkpoints": names,
         "weights_shape": list(net.layers[layer].params["W"].shape),
-        "weights": [inference.encode(n.layers[layer].params["W"], encoding) for n in nets],
-        "bias": [inference.encode(n.layers[layer].params["b"], encoding) for n in nets],
+        "weights": [codec.encode(n.layers[layer].params["W"], encoding) for n in nets],
+        "bias": [codec.encode(n.layers[layer].params["b"], encoding) for n in nets],
         "encoding": encoding,
     }
-    return inference.json_response(body)
+    return codec.json_response(body)
 
 
 # ---------------------------------------------------------------------- precomputed
 
 
-def knowledge(request: Request) -> Knowledge:
-    """The precomputed arrays for the served weights, read and checked on first use."""
+async def get_knowledge(request: Request) -> Knowledge:
+    """The precomputed arrays for the served weights, read and checked on first use (in the CPU
+    pool); 503 saying what to run when they are missing or were computed for other weights."""
     state = request.app.state
     found = getattr(state, "knowledge", None)
     if found is None:
         try:
-            found = Knowledge.load(state.settings.weights, state.net.weights_sha256)
+            found = await state.cpu.run(
+                Knowledge.load, state.settings.weights, state.net.weights_sha256
+            )
         except WeightsError as exc:
             raise InputError([], str(exc), 503, "unavailable") from None
         state.knowledge = found
     return found
+
+
+KnowledgeDep = Annotated[Knowledge, Depends(get_knowledge)]
 
 
 def digit(k: Knowledge, row: int) -> dict:
@@ -145,46 +132,53 @@ def digit(k: Knowledge, row: int) -> dict:
     }
 
 
-def embed(net: LeNet, body: KnowledgeRequest, settings) -> tuple[np.ndarray, bool, np.ndarray]:
-    """The request's network input (32, 32), whether it is blank, and its fc2 (relu4) output."""
-    ink = inference.ink_from(body, settings, ["body"])
-    x, blank = inference.network_input(ink, body.preprocess, ["body", "image"])
-    out = net.forward(x)
-    return x, blank, out
+def embed(net: LeNet, body: KnowledgeRequest, settings: Settings) -> tuple[np.ndarray, bool, dict]:
+    """The request's network input (32, 32), whether it is blank, and every layer's output."""
+    ink = codec.ink_from(body, settings, ["body"])
+    x, blank = codec.network_input(ink, body.preprocess, ["body", "image"])
+    return x, blank, net.forward(x)
 
 
-@router.post("/neighbours", response_model=NeighboursResponse, **JSON_BODY_503)
-async def neighbours(
-    request: Request, body: KnowledgeRequest, net: NetDep, settings: SettingsDep
-) -> Response:
-    """The 8 training digits most alike in the network's fc2 space (cosine) and the 8 nearest in
-    raw pixels; and where the digit falls on the map. For the final weights."""
-    k = knowledge(request)
+def neighbours_body(k: Knowledge, net: LeNet, body: KnowledgeRequest, settings: Settings) -> bytes:
     x, blank, out = embed(net, body, settings)
     fc2_rows, sims = k.nearest_fc2(out["relu4"])
     pixel_rows, dists = k.nearest_pixels(x)
-    body_out = {
-        "prediction": int(out["softmax"].argmax()),
-        "blank": blank,
-        "fc2": [
-            digit(k, r) | {"similarity": float(s)} for r, s in zip(fc2_rows, sims, strict=True)
-        ],
-        "pixels": [
-            digit(k, r) | {"distance": float(d)} for r, d in zip(pixel_rows, dists, strict=True)
-        ],
-        "position": k.place(out["relu4"]).tolist(),
-    }
-    return inference.json_response(body_out)
+    return codec.dumps(
+        {
+            "prediction": int(out["softmax"].argmax()),
+            "blank": blank,
+            "fc2": [
+                digit(k, r) | {"similarity": float(s)} for r, s in zip(fc2_rows, sims, strict=True)
+            ],
+            "pixels": [
+                digit(k, r) | {"distance": float(d)} for r, d in zip(pixel_rows, dists, strict=True)
+            ],
+            "position": k.place(out["relu4"]).tolist(),
+        }
+    )
 
 
-@router.post("/map/place", response_model=PlaceResponse, **JSON_BODY_503)
-async def place(
-    request: Request, body: KnowledgeRequest, net: NetDep, settings: SettingsDep
+@router.post(
+    "/neighbours",
+    response_model=NeighboursResponse,
+    responses=KNOWLEDGE_ERRORS,
+    openapi_extra=openapi_body(KnowledgeRequest),
+)
+async def neighbours(
+    body: Annotated[KnowledgeRequest, json_body(KnowledgeRequest)],
+    k: KnowledgeDep,
+    net: NetDep,
+    settings: SettingsDep,
+    cpu: CpuDep,
 ) -> Response:
-    """Where a digit falls on the map of training digits (the same projection, on the server)."""
-    k = knowledge(request)
+    """The 8 training digits most alike in the network's fc2 space (cosine) and the 8 nearest in
+    raw pixels; and where the digit falls on the map. For the final weights."""
+    return codec.json_response(await cpu.run(neighbours_body, k, net, body, settings))
+
+
+def place_body(k: Knowledge, net: LeNet, body: KnowledgeRequest, settings: Settings) -> bytes:
     _, blank, out = embed(net, body, settings)
-    return inference.json_response(
+    return codec.dumps(
         {
             "position": k.place(out["relu4"]).tolist(),
             "prediction": int(out["softmax"].argmax()),
@@ -193,14 +187,30 @@ async def place(
     )
 
 
+@router.post(
+    "/map/place",
+    response_model=PlaceResponse,
+    responses=KNOWLEDGE_ERRORS,
+    openapi_extra=openapi_body(KnowledgeRequest),
+)
+async def place(
+    body: Annotated[KnowledgeRequest, json_body(KnowledgeRequest)],
+    k: KnowledgeDep,
+    net: NetDep,
+    settings: SettingsDep,
+    cpu: CpuDep,
+) -> Response:
+    """Where a digit falls on the map of training digits (the same projection, on the server)."""
+    return codec.json_response(await cpu.run(place_body, k, net, body, settings))
+
+
 @router.get("/map", response_model=MapResponse, responses=UNAVAILABLE)
-async def training_map(request: Request) -> Response:
+async def training_map(request: Request, k: KnowledgeDep) -> Response:
     """Every precomputed training digit's map position, label and the network's reading."""
-    k = knowledge(request)
     body = getattr(request.app.state, "knowledge_map", None)
     if body is None:
         pos = k.arrays["map_positions"]
-        body = inference.orjson.dumps(
+        body = orjson.dumps(
             {
                 "method": k.meta["map"]["method"],
                 "count": len(k),
@@ -210,19 +220,18 @@ async def training_map(request: Request) -> Response:
                 "mistakes": np.flatnonzero(k.labels != k.predictions),
                 "bounds": [pos.min(axis=0).tolist(), pos.max(axis=0).tolist()],
             },
-            option=inference.orjson.OPT_SERIALIZE_NUMPY,
+            option=orjson.OPT_SERIALIZE_NUMPY,
         )
         request.app.state.knowledge_map = body
-    return inference.json_response(body)
+    return codec.json_response(body)
 
 
 @router.get("/digits/{row}", response_model=TrainingDigit, responses={**NOT_FOUND, **UNAVAILABLE})
-async def training_digit(request: Request, row: int) -> Response:
+async def training_digit(k: KnowledgeDep, row: int) -> Response:
     """One precomputed training digit (e.g. the map point under the pointer)."""
-    k = knowledge(request)
     if not 0 <= row < len(k):
         raise InputError(["path", "row"], f"row must be in 0-{len(k) - 1}", 404, "not_found")
-    return inference.json_response(digit(k, row))
+    return codec.json_response(digit(k, row))
 
 
 @router.get(
@@ -238,7 +247,7 @@ async def filters(request: Request, layer: str) -> Response:
             404,
             "not_found",
         )
-    k = knowledge(request)
+    k = await get_knowledge(request)
     a, figures = k.arrays, k.meta["filters"][layer]
     rows = a[f"{layer}_patch_digit"]
     body = {
@@ -259,4 +268,4 @@ async def filters(request: Request, layer: str) -> Response:
             for f in range(figures["filters"])
         ],
     }
-    return inference.json_response(body)
+    return codec.json_response(body)

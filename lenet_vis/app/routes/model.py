@@ -6,11 +6,13 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from lenet_vis.app import codec
-from lenet_vis.app.deps import CpuDep, NetDep
+from lenet_vis.app.deps import CheckpointNet, CpuDep, NetDep
 from lenet_vis.app.routes.samples import fixture_digits
 from lenet_vis.app.schemas import (
+    CHECKPOINT_ERRORS,
     CLIENT_ERRORS,
     Encoding,
+    ErrorResponse,
     ModelCard,
     ModelResponse,
     WeightLayer,
@@ -69,9 +71,14 @@ async def model_card(request: Request, net: NetDep, cpu: CpuDep) -> Response:
     return codec.json_response(body)
 
 
-@router.get("/weights/{layer}", response_model=WeightsResponse, responses=CLIENT_ERRORS)
-async def weights(layer: WeightLayer, net: NetDep, encoding: Encoding = "list") -> Response:
-    """A layer's weights (conv: F x C x K x K, dense: out x in) and bias."""
+@router.get(
+    "/weights/{layer}",
+    response_model=WeightsResponse,
+    responses={**CLIENT_ERRORS, **CHECKPOINT_ERRORS, 503: {"model": ErrorResponse}},
+)
+async def weights(layer: WeightLayer, net: CheckpointNet, encoding: Encoding = "list") -> Response:
+    """A layer's weights (conv: F x C x K x K, dense: out x in) and bias; `?checkpoint=` for
+    those at a checkpoint of training."""
     params = net.layers[layer].params
     w, b = params["W"], params["b"]
     body = {

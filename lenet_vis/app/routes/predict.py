@@ -14,9 +14,10 @@ from fastapi.responses import Response
 
 from lenet_vis.app import codec
 from lenet_vis.app.config import Settings
-from lenet_vis.app.deps import CpuDep, NetDep, SettingsDep, json_body, openapi_body
+from lenet_vis.app.deps import CheckpointNet, CpuDep, SettingsDep, json_body, openapi_body
 from lenet_vis.app.errors import InputError
 from lenet_vis.app.schemas import (
+    CHECKPOINT_ERRORS,
     COMPUTE_ERRORS,
     LAYER_NAMES,
     BatchRequest,
@@ -33,6 +34,7 @@ router = APIRouter(prefix="/api", tags=["predict"])
 # millisecond, sparing the thread hop; anything larger goes to the CPU pool
 INLINE_PIXELS = 256 * 256
 INLINE_BASE64 = 64 * 1024
+PREDICT_ERRORS = {**COMPUTE_ERRORS, **CHECKPOINT_ERRORS}
 
 
 def predict_one(net: LeNet, inp: NetworkInput, layers: list[str], encoding: str) -> bytes:
@@ -55,12 +57,12 @@ def predict_request(net: LeNet, settings: Settings, body: PredictRequest, opened
 @router.post(
     "/predict",
     response_model=PredictResponse,
-    responses=COMPUTE_ERRORS,
+    responses=PREDICT_ERRORS,
     openapi_extra=openapi_body(PredictRequest),
 )
 async def predict(
     body: Annotated[PredictRequest, json_body(PredictRequest)],
-    net: NetDep,
+    net: CheckpointNet,
     settings: SettingsDep,
     cpu: CpuDep,
 ) -> Response:
@@ -79,9 +81,9 @@ def predict_file(
     return predict_one(net, inp, layers, encoding)
 
 
-@router.post("/predict/image", response_model=PredictResponse, responses=COMPUTE_ERRORS)
+@router.post("/predict/image", response_model=PredictResponse, responses=PREDICT_ERRORS)
 async def predict_image(
-    net: NetDep,
+    net: CheckpointNet,
     settings: SettingsDep,
     cpu: CpuDep,
     file: Annotated[UploadFile, File(description="A PNG or JPEG file.")],
@@ -135,12 +137,12 @@ def predict_batch_request(net: LeNet, settings: Settings, body: BatchRequest) ->
 @router.post(
     "/predict/batch",
     response_model=BatchResponse,
-    responses=COMPUTE_ERRORS,
+    responses=PREDICT_ERRORS,
     openapi_extra=openapi_body(BatchRequest),
 )
 async def predict_batch(
     body: Annotated[BatchRequest, json_body(BatchRequest)],
-    net: NetDep,
+    net: CheckpointNet,
     settings: SettingsDep,
     cpu: CpuDep,
 ) -> Response:
