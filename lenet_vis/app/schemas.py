@@ -872,6 +872,12 @@ class KnowledgeRequest(ImageInput):
 
 
 class TrainingDigit(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"row": 5, "index": 40213, "label": 7, "prediction": 7, "image": SEVEN}]
+        }
+    )
+
     row: int = Field(..., description="Row in the precomputed subset (for /api/knowledge/digits).")
     index: int = Field(..., description="Index among the 60,000 MNIST training digits.")
     label: int

@@ -168,3 +168,76 @@ def test_stale_precomputed_files_are_a_503_that_says_what_to_do(tmp_path):
         assert r.status_code == 503
         assert "run `lenet-vis precompute`" in r.json()["detail"][0]["msg"]
         assert c.get("/api/knowledge/checkpoints").status_code == 200  # the rest still works
+
+
+# ---------------------------------------------------------------------- ?checkpoint=
+# On copies of the committed weights: one whose metadata lists no checkpoints (as the committed
+# weights today), one with two checkpoints written by checkpoints.save_checkpoints.
+
+
+def weights_copy(tmp_path, net, states: dict | None):
+    """lenet.npz, knowledge.* and a lenet.json listing `states` as checkpoints (none if None)."""
+    from lenet_vis.model import checkpoints as ck
+
+    for name in ("lenet.npz", "knowledge.npz", "knowledge.json"):
+        shutil.copy(WEIGHTS.with_name(name), tmp_path / name)
+    meta = json.loads(WEIGHTS.with_suffix(".json").read_text())
+    meta.pop("checkpoints", None)
+    if states is not None:
+        path = ck.checkpoints_path(tmp_path / "lenet.npz")
+        records = ck.save_checkpoints(path, states)
+        for epoch, rec in enumerate(records):
+            rec |= {"epoch": epoch, "test_accuracy": 0.5, "fixture_accuracy": 0.5}
+        meta["checkpoints"] = {"file": path.name, "list": records}
+    (tmp_path / "lenet.json").write_text(json.dumps(meta))
+    return tmp_path / "lenet.npz"
+
+
+def test_without_checkpoints_every_checkpoint_route_says_none_are_kept(tmp_path, net, digits):
+    with TestClient(create_app(Settings(weights=weights_copy(tmp_path, net, None)))) as c:
+        assert c.get("/api/knowledge/checkpoints").json() == {"final": None, "checkpoints": []}
+        for r in (
+            c.get("/api/knowledge/checkpoints/weights/conv1"),
+            c.get("/api/weights/conv1", params={"checkpoint": "init"}),
+            c.post(
+                "/api/predict", params={"checkpoint": "init"}, json={"image": digits[0][0].tolist()}
+            ),
+        ):
+            assert r.status_code == 404, r.text
+            assert "none are available" in r.json()["detail"][0]["msg"]
+        r = c.get("/api/weights/conv1", params={"checkpoint": "init"})
+        assert r.json()["detail"][0]["msg"].startswith("no checkpoint 'init'; checkpoints are []")
+        assert c.get("/api/weights/conv1").status_code == 200
+
+
+def test_checkpoints_are_served_by_name_on_predict_and_weights(tmp_path, net, digits):
+    from lenet_vis.model.lenet import LeNet
+
+    init = LeNet(seed=3)
+    states = {"init": init.state(), "epoch-1": net.state()}
+    with TestClient(create_app(Settings(weights=weights_copy(tmp_path, net, states)))) as c:
+        listed = c.get("/api/knowledge/checkpoints").json()
+        assert [r["name"] for r in listed["checkpoints"]] == ["init", "epoch-1"]
+        assert listed["final"] == "epoch-1"
+        assert listed["checkpoints"][-1]["weights_sha256"] == net.weights_sha256
+        w = c.get("/api/weights/conv1", params={"checkpoint": "init", "encoding": "list"}).json()
+        assert np.array_equal(np.float32(w["weights"]), init.layers["conv1"].params["W"])
+        image = digits[0][0]
+        p = c.post("/api/predict", params={"checkpoint": "init"}, json={"image": image.tolist()})
+        assert p.json()["model"]["weights_sha256"] == init.weights_sha256
+        x = c.post("/api/predict", json={"image": image.tolist(), "layers": []}).json()
+        assert x["model"]["weights_sha256"] == net.weights_sha256
+        from lenet_vis.model.preprocess import network_input
+
+        expected = init.predict(network_input(image.astype(np.float32), True).x)
+        np.testing.assert_allclose(p.json()["probabilities"], expected, rtol=1e-5, atol=1e-7)
+        both = c.get("/api/knowledge/checkpoints/weights/conv1", params={"encoding": "list"})
+        assert both.json()["checkpoints"] == ["init", "epoch-1"]
+        assert np.array_equal(
+            np.float32(both.json()["weights"][1]), net.layers["conv1"].params["W"]
+        )
+        r = c.get("/api/weights/conv1", params={"checkpoint": "epoch-9"})
+        assert r.status_code == 404
+        assert r.json()["detail"][0]["msg"] == (
+            "no checkpoint 'epoch-9'; checkpoints are ['init', 'epoch-1']"
+        )

@@ -17,6 +17,7 @@ from fastapi.responses import Response
 from lenet_vis.app import codec
 from lenet_vis.app.config import Settings
 from lenet_vis.app.deps import (
+    NO_CHECKPOINTS,
     CpuDep,
     NetDep,
     SettingsDep,
@@ -79,7 +80,8 @@ async def list_checkpoints(request: Request) -> Response:
 async def checkpoint_weights(
     request: Request, layer: str, encoding: Encoding = "base64"
 ) -> Response:
-    """A layer's weights and bias at every checkpoint (to play the filters as they learned)."""
+    """A layer's weights and bias at every checkpoint (to play the filters as they learned);
+    404 when no checkpoints were kept."""
     net = request.app.state.net
     if layer not in net.layers or not net.layers[layer].params:
         with_params = [n for n, lay in net.layers.items() if lay.params]
@@ -87,6 +89,8 @@ async def checkpoint_weights(
             ["path", "layer"], f"{layer!r}: layers with weights are {with_params}", 404, "not_found"
         )
     names = [r["name"] for r in checkpoint_records(request)]
+    if not names:
+        raise InputError(["path", "layer"], f"no checkpoints: {NO_CHECKPOINTS}", 404, "not_found")
     nets = [await get_checkpoint_net(request, name) for name in names]
     body = {
         "layer": layer,
