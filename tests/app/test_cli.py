@@ -78,3 +78,25 @@ def test_serve_gives_each_worker_one_blas_thread_unless_the_user_chose(capsys, m
     monkeypatch.setenv("OMP_NUM_THREADS", "2")
     assert server_environment()["OMP_NUM_THREADS"] == "2"
     assert "OPENBLAS_NUM_THREADS" not in server_environment()
+
+
+def test_served_workers_start_with_one_blas_thread(monkeypatch):
+    """`lenet-vis serve --workers 2`: each worker process starts with the BLAS variables set."""
+    from pathlib import Path
+
+    from tests.app.serving import serving
+
+    for name in BLAS_THREADS:
+        monkeypatch.delenv(name, raising=False)
+    with serving(workers=2) as (_, proc):
+        workers = []
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == proc.pid:
+                    workers.append(stat.with_name("environ").read_bytes().split(b"\0"))
+            except (OSError, IndexError, ValueError):
+                continue
+        assert len(workers) >= 2, workers  # the workers (and uvicorn's helper, if any)
+        for environ in workers:
+            for name in BLAS_THREADS:
+                assert f"{name}=1".encode() in environ

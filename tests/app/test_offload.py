@@ -74,3 +74,37 @@ def test_a_server_past_capacity_answers_503_with_retry_after():
                 assert r.headers["retry-after"] == "1"
                 assert r.json()["detail"][0]["type"] == "busy"
         assert httpx.post(f"{url}/api/predict", json={**body, "layers": []}).status_code == 200
+
+
+def test_explanations_and_knowledge_share_the_pool_and_its_503(digits):
+    """One CPU thread and no queue: while a long counterfactual search holds the thread (or
+    one of these holds it), the explanation and knowledge routes are refused with 503 and
+    Retry-After, never queued; afterwards they are served."""
+    ink = digits[0][0].tolist()
+    long_search = {"image": ink, "preprocess": False, "target": 3, "max_steps": 500}
+    others = [
+        ("/api/explain/attribution", {"image": ink, "methods": ["gradient"]}),
+        ("/api/knowledge/neighbours", {"image": ink}),
+        ("/api/explain/compare", {"a": {"image": ink}, "b": {"image": ink}, "steps": 2}),
+    ]
+    with serving(cpu_threads=1, cpu_queue=0) as (url, _):
+        answers = []
+
+        def search():
+            with httpx.Client(timeout=60) as c:
+                answers.append(c.post(f"{url}/api/explain/counterfactual", json=long_search))
+
+        worker = threading.Thread(target=search)
+        with httpx.Client(base_url=url, timeout=60) as c:
+            worker.start()
+            while worker.is_alive():
+                answers.extend(c.post(path, json=body) for path, body in others)
+            worker.join()
+            codes = [r.status_code for r in answers]
+            assert set(codes) <= {200, 503} and 503 in codes, codes
+            for r in answers:
+                if r.status_code == 503:
+                    assert r.headers["retry-after"] == "1"
+                    assert r.json()["detail"][0]["type"] == "busy"
+            for path, body in others:
+                assert c.post(path, json=body).status_code == 200
