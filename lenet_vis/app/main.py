@@ -31,6 +31,7 @@ from lenet_vis.app.routes import (
 from lenet_vis.app.schemas import REQUEST_MODELS
 from lenet_vis.app.static import VENDOR_FILES, CompressedStatic
 from lenet_vis.assets import STATIC, SWAGGER_UI
+from lenet_vis.model import checkpoints
 from lenet_vis.model.lenet import LeNet, WeightsError
 
 log = logging.getLogger("lenet_vis")
@@ -67,8 +68,22 @@ def openapi_schema(app: FastAPI) -> dict:
             ref_template="#/components/schemas/{model}",
         )
         spec.setdefault("components", {}).setdefault("schemas", {}).update(defs["$defs"])
+        name_checkpoints(spec, checkpoints.names(app.state.net.metadata))
         app.openapi_schema = spec
     return app.openapi_schema
+
+
+def name_checkpoints(spec: dict, names: list[str]) -> None:
+    """State the served weights' checkpoint names as the enum of every `?checkpoint=` (known
+    only once the weights are read); with none kept, the parameter stays a string that is
+    answered 404."""
+    if not names:
+        return
+    for ops in spec["paths"].values():
+        for op in ops.values():
+            for param in op.get("parameters", []):
+                if param["name"] == "checkpoint" and param["in"] == "query":
+                    param["schema"] = {"type": "string", "enum": names, "title": "Checkpoint"}
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

@@ -175,6 +175,9 @@ def test_stale_precomputed_files_are_a_503_that_says_what_to_do(tmp_path):
 # weights today), one with two checkpoints written by checkpoints.save_checkpoints.
 
 
+PREDICT_PATHS = ("/api/predict", "/api/predict/image", "/api/predict/batch")
+
+
 def weights_copy(tmp_path, net, states: dict | None):
     """lenet.npz, knowledge.* and a lenet.json listing `states` as checkpoints (none if None)."""
     from lenet_vis.model import checkpoints as ck
@@ -208,6 +211,8 @@ def test_without_checkpoints_every_checkpoint_route_says_none_are_kept(tmp_path,
         r = c.get("/api/weights/conv1", params={"checkpoint": "init"})
         assert r.json()["detail"][0]["msg"].startswith("no checkpoint 'init'; checkpoints are []")
         assert c.get("/api/weights/conv1").status_code == 200
+        spec = c.get("/openapi.json").json()
+        assert "enum" not in json.dumps(spec["paths"]["/api/predict"]["post"]["parameters"])
 
 
 def test_checkpoints_are_served_by_name_on_predict_and_weights(tmp_path, net, digits):
@@ -236,6 +241,13 @@ def test_checkpoints_are_served_by_name_on_predict_and_weights(tmp_path, net, di
         assert np.array_equal(
             np.float32(both.json()["weights"][1]), net.layers["conv1"].params["W"]
         )
+        spec = c.get("/openapi.json").json()
+        for path, method in [(p, "post") for p in PREDICT_PATHS] + [
+            ("/api/weights/{layer}", "get")
+        ]:
+            params = spec["paths"][path][method]["parameters"]
+            (param,) = [p for p in params if p["name"] == "checkpoint"]
+            assert param["schema"]["enum"] == ["init", "epoch-1"], path
         r = c.get("/api/weights/conv1", params={"checkpoint": "epoch-9"})
         assert r.status_code == 404
         assert r.json()["detail"][0]["msg"] == (
