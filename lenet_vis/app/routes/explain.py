@@ -49,6 +49,11 @@ def post(path: str, request_model: type, response_model: type):
     )
 
 
+def answer(fn, *args) -> bytes:
+    """fn(*args) as JSON bytes: run in the CPU pool, serialising included."""
+    return codec.dumps(fn(*args))
+
+
 def drawing(item: ImageInput, preprocess: bool, settings: Settings, loc: list):
     """A request's image -> the (32, 32) network input and whether it is blank."""
     ink = codec.ink_from(item, settings, loc)
@@ -126,7 +131,7 @@ async def attribution_maps(
     """Which pixels of the 32x32 input mattered for `target`: the gradient of its logit,
     gradient x input, integrated gradients from black (with completeness: their sum against
     logit(input) - logit(black)) and occlusion (the drop in its probability under a patch)."""
-    return codec.json_response(await cpu.run(_attribution, body, net, settings))
+    return codec.json_response(await cpu.run(answer, _attribution, body, net, settings))
 
 
 def _randomisation(body: RandomisationRequest, net: LeNet, settings: Settings) -> dict:
@@ -170,7 +175,7 @@ async def cascading_randomisation(
     """A sanity check (Adebayo et al. 2018): the same maps from the network with its weights
     re-initialised layer by layer from the top (fc3, fc2, fc1, conv2, conv1; seeded). Maps that
     survive the randomisation say little about what the network learned."""
-    return codec.json_response(await cpu.run(_randomisation, body, net, settings))
+    return codec.json_response(await cpu.run(answer, _randomisation, body, net, settings))
 
 
 # ---------------------------------------------------------------------------- ablation
@@ -202,7 +207,7 @@ async def ablate(
     """Switch off conv1/conv2 filters and fc1/fc2 units: their outputs become zero and every
     later layer is recomputed. The response is that of /api/predict, plus the verdict with
     nothing switched off."""
-    return codec.json_response(await cpu.run(_ablate, body, net, settings))
+    return codec.json_response(await cpu.run(answer, _ablate, body, net, settings))
 
 
 def _ranking(body: RankingRequest, net: LeNet, settings: Settings) -> dict:
@@ -230,7 +235,7 @@ async def ablation_ranking(
 ) -> Response:
     """The 22 conv1 and conv2 filters ranked by how much switching each off alone (on top of
     `ablate`) lowers the target logit, all in one batched forward pass."""
-    return codec.json_response(await cpu.run(_ranking, body, net, settings))
+    return codec.json_response(await cpu.run(answer, _ranking, body, net, settings))
 
 
 # ---------------------------------------------------------------------------- counterfactual
@@ -272,7 +277,7 @@ async def change_its_mind(
     proximal gradient steps with an ink-change penalty, values kept in [0, 1], at most
     `max_steps` steps and under a second; deterministic. Ink added and removed, the new
     verdict and the feature maps that changed most."""
-    return codec.json_response(await cpu.run(_counterfactual, body, net, settings))
+    return codec.json_response(await cpu.run(answer, _counterfactual, body, net, settings))
 
 
 # ---------------------------------------------------------------------------- compare
@@ -308,4 +313,4 @@ async def compare_drawings(
     """Two drawings A and B: B - A at every layer, the change of every logit, and the ten
     probabilities along the linear blend of the inputs from A to B (`steps` blends, one batch).
     """
-    return codec.json_response(await cpu.run(_compare, body, net, settings))
+    return codec.json_response(await cpu.run(answer, _compare, body, net, settings))
