@@ -6,11 +6,13 @@ rendered with the replicas' ports and, here, one-second header and body timeouts
 
 from __future__ import annotations
 
+import re
 import select
 import socket
 import threading
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
 import pytest
@@ -186,6 +188,31 @@ def test_stalled_body_is_cut_off_after_client_body_timeout(cluster):
         closed, got = closed_within(sock, None, limit=20)
     assert closed, "nginx kept a connection whose body stalled"
     assert b"200 OK" not in got
+
+
+def rss_kib(pid: int) -> int:
+    status = Path(f"/proc/{pid}/status").read_text()
+    return int(re.search(r"^VmRSS:\s+(\d+) kB", status, re.M).group(1))
+
+
+def test_stalled_bodies_hold_no_replica_memory_and_are_all_cut_off(cluster):
+    """40 clients each send 1 MiB of a 4 MiB body, then stall: nginx holds and drops them."""
+    before = sum(rss_kib(p.pid) for p in cluster.replicas)
+    head = (
+        b"POST /api/predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        b"Content-Length: 4194304\r\n\r\n"
+    )
+    socks = [open_raw(cluster) for _ in range(40)]
+    try:
+        for sock in socks:
+            sock.sendall(head + b" " * 1048576)
+        during = sum(rss_kib(p.pid) for p in cluster.replicas)
+        assert all(closed_within(sock, None, limit=20)[0] for sock in socks)
+    finally:
+        for sock in socks:
+            sock.close()
+    assert during - before < 8 * 1024, f"replicas grew by {during - before} KiB"
+    assert httpx.get(f"{cluster.url}/healthz").status_code == 200
 
 
 def test_oversized_headers_are_refused_with_400(cluster):
