@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import orjson
 
-from lenet_vis.app.inference import encode
+from lenet_vis.app.codec import encode
 from lenet_vis.model.geometry import model_summary, receptive_field, source_window
 
 FIXTURES = Path(__file__).parent / "fixtures"
