@@ -137,11 +137,9 @@ class Conv2D:
         n, f = dy.shape[:2]
         dy2 = dy.reshape(n, f, -1)
         wmat = self.params["W"].reshape(f, -1).astype(dy.dtype, copy=False)
-        # sum over the batch of dy_n @ cols_n^T, as one matrix product
-        dw = np.matmul(
-            dy2.transpose(1, 0, 2).reshape(f, -1),
-            cols.transpose(0, 2, 1).reshape(-1, cols.shape[1]),
-        )
+        # sum over the batch of dy_n @ cols_n^T: one small product per image (under OpenBLAS's
+        # threading size, and no transposed copy of cols), then a sum of N (F, C*k*k) blocks
+        dw = np.matmul(dy2, cols.transpose(0, 2, 1)).sum(axis=0)
         grads = {"W": dw.reshape(self.params["W"].shape), "b": dy2.sum(axis=(0, 2))}
         dcols = np.matmul(wmat.T, dy2)
         dx = col2im(dcols, x_shape, self.kernel, self.kernel, self.stride)
@@ -244,34 +242,53 @@ class MaxPool2D:
         win = sliding_window_view(x, (k, k), axis=(2, 3))[:, :, ::s, ::s]
         return win.reshape(*win.shape[:4], k * k)
 
+    def _views(self, x: np.ndarray):
+        """The k*k strided views of x, one per cell of the window in row-major order.
+
+        x: (N, C, H, W) -> k*k arrays (N, C, OH, OW); view (i*k + j) holds each window's (i, j)
+        """
+        _expect_ndim(x, 4, "MaxPool2D")
+        _, oh, ow = self.output_shape(x.shape[1:])
+        k, s = self.kernel, self.stride
+        return [x[:, :, i : i + s * oh : s, j : j + s * ow : s] for i in range(k) for j in range(k)]
+
     def forward_with_argmax(self, x: np.ndarray):
         """x: (N, C, H, W) -> y: (N, C, OH, OW), argmax: (N, C, OH, OW) index in the window"""
-        win = self.windows(x)
-        arg = win.argmax(axis=-1)
-        return np.take_along_axis(win, arg[..., None], axis=-1)[..., 0], arg
+        y, arg = self._max_and_winner(x)
+        return y, arg.astype(np.intp)
+
+    def _max_and_winner(self, x: np.ndarray):
+        """As forward_with_argmax, the winner as uint8 where k*k <= 256 (a smaller cache)."""
+        views = self._views(x)
+        y = views[0].copy()
+        arg = np.zeros(y.shape, np.uint8 if len(views) <= 256 else np.intp)
+        for k, v in enumerate(views[1:], start=1):  # strictly greater: the first maximum wins
+            np.copyto(arg, k, where=v > y)
+            np.maximum(y, v, out=y)
+        return y, arg
 
     def infer(self, x: np.ndarray) -> np.ndarray:
         """x: (N, C, H, W) -> y: (N, C, OH, OW), without recording the winners."""
-        _expect_ndim(x, 4, "MaxPool2D")
-        _, oh, ow = self.output_shape(x.shape[1:])
-        k = self.kernel
-        s = self.stride
-        out = x[:, :, 0 : s * oh : s, 0 : s * ow : s].copy()
-        for i in range(k):  # elementwise max of the k*k strided views: fast for small k
-            for j in range(k):
-                if i or j:
-                    np.maximum(out, x[:, :, i : i + s * oh : s, j : j + s * ow : s], out=out)
+        views = self._views(x)
+        out = views[0].copy()
+        for v in views[1:]:  # elementwise max of the k*k strided views: fast for small k
+            np.maximum(out, v, out=out)
         return out
 
     def forward(self, x: np.ndarray):
-        y, arg = self.forward_with_argmax(x)
+        y, arg = self._max_and_winner(x)
         return y, (x.shape, arg)
 
     def backward(self, dy: np.ndarray, cache):
+        """dy: (N, C, OH, OW) -> dx: (N, C, H, W), dy routed to each window's winner."""
         x_shape, arg = cache
         n, c, oh, ow = dy.shape
         k, s = self.kernel, self.stride
         dx = np.zeros(x_shape, dtype=dy.dtype)
+        if s >= k:  # windows do not overlap: each cell is written by one window at most
+            for idx, view in enumerate(self._views(dx)):
+                np.copyto(view, dy, where=arg == idx)
+            return dx, {}
         di, dj = np.divmod(arg, k)
         rows = np.arange(oh)[:, None] * s + di
         cols = np.arange(ow)[None, :] * s + dj

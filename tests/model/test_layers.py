@@ -138,6 +138,11 @@ def test_maxpool_backward_matches_numeric_gradient():
     check_layer_grads(MaxPool2D(2, 2), x)
 
 
+def test_overlapping_maxpool_backward_matches_numeric_gradient():
+    x = RNG.permutation(np.arange(2 * 2 * 5 * 5, dtype=np.float64)).reshape(2, 2, 5, 5) / 10
+    check_layer_grads(MaxPool2D(3, 2), x)  # windows share cells: gradients add up
+
+
 def test_softmax_rows_sum_to_one_and_backward_matches():
     x = RNG.standard_normal((4, 10)) * 5
     y, _ = Softmax().forward(x)
