@@ -32,6 +32,49 @@ def conv_output_size(size: int, kernel: int, stride: int, padding: int = 0) -> i
     return span // stride + 1
 
 
+# OpenBLAS splits a product over its threads once M*N*K reaches 2 * 65536 * 4 (two threads'
+# worth of its GEMM_MULTITHREAD_THRESHOLD); on a busy machine each split product then waits
+# for a second core. Products kept under this size run in the calling thread.
+BLAS_SERIAL_SIZE = 2 * 65536 * 4
+
+
+def matmul_serial(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """a @ b as products each under BLAS_SERIAL_SIZE. a: (N, K), b: (K, M) -> (N, M)"""
+    n, k = a.shape
+    m = b.shape[1]
+    rows = max(1, (BLAS_SERIAL_SIZE - 1) // (k * m))
+    if n <= rows:
+        return a @ b
+    a = np.ascontiguousarray(a)
+    out = np.empty((n, m), np.result_type(a, b))
+    whole = n - n % rows
+    np.matmul(a[:whole].reshape(-1, rows, k), b, out=out[:whole].reshape(-1, rows, m))
+    if whole < n:
+        np.matmul(a[whole:], b, out=out[whole:])
+    return out
+
+
+def matmul_tn_serial(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """a.T @ b summed over row blocks, each product under BLAS_SERIAL_SIZE.
+
+    a: (N, K), b: (N, M) -> (K, M)
+    """
+    n, k = a.shape
+    m = b.shape[1]
+    rows = max(1, (BLAS_SERIAL_SIZE - 1) // (k * m))
+    if n <= rows:
+        return a.T @ b
+    a, b = np.ascontiguousarray(a), np.ascontiguousarray(b)
+    whole = n - n % rows
+    blocks = np.matmul(
+        a[:whole].reshape(-1, rows, k).transpose(0, 2, 1), b[:whole].reshape(-1, rows, m)
+    )
+    out = blocks.sum(axis=0)
+    if whole < n:
+        out += a[whole:].T @ b[whole:]
+    return out
+
+
 # ---------------------------------------------------------------------------- convolution
 
 
@@ -322,14 +365,16 @@ class Dense:
         _expect_ndim(x, 2, "Dense")
         self.output_shape(x.shape[1:])
         w = self.params["W"].astype(x.dtype, copy=False)
-        return x @ w.T + self.params["b"].astype(x.dtype, copy=False)
+        y = matmul_serial(x, w.T)
+        y += self.params["b"].astype(x.dtype, copy=False)
+        return y
 
     def forward(self, x: np.ndarray):
         return self.infer(x), x
 
     def backward(self, dy: np.ndarray, x):
         w = self.params["W"].astype(dy.dtype, copy=False)
-        return dy @ w, {"W": dy.T @ x, "b": dy.sum(axis=0)}
+        return matmul_serial(dy, w), {"W": matmul_tn_serial(dy, x), "b": dy.sum(axis=0)}
 
 
 # ---------------------------------------------------------------------------- loss

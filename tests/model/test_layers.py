@@ -12,6 +12,8 @@ from lenet_vis.model.layers import (
     Softmax,
     conv2d_naive,
     conv_output_size,
+    matmul_serial,
+    matmul_tn_serial,
     maxpool2d_naive,
     softmax_cross_entropy,
 )
@@ -104,6 +106,15 @@ def test_dense_forward_and_backward():
     )
     assert np.allclose(y, naive)
     check_layer_grads(layer, x)
+
+
+@pytest.mark.parametrize("n", [1, 10, 203])
+def test_products_split_under_the_blas_threading_size_equal_plain_products(n):
+    a, b = RNG.standard_normal((n, 400)), RNG.standard_normal((400, 120))
+    assert np.allclose(matmul_serial(a, b), a @ b)
+    assert np.allclose(matmul_serial(a, b.T.copy().T), a @ b)  # a transposed view as b
+    c = RNG.standard_normal((n, 120))
+    assert np.allclose(matmul_tn_serial(c, a), c.T @ a)
 
 
 def test_relu_forward_and_backward():
