@@ -110,6 +110,33 @@ def col2im(cols: np.ndarray, x_shape: tuple, kh: int, kw: int, stride: int) -> n
     return dx
 
 
+def conv_input_grad(dy: np.ndarray, wmat: np.ndarray, x_shape: tuple, k: int) -> np.ndarray:
+    """dL/dx of a stride-1 convolution: col2im(wmat.T @ dy) with long contiguous adds.
+
+    dy: (N, F, OH, OW), wmat: (F, C*k*k), x_shape (N, C, H, W) -> (N, C, H, W)
+    dy is widened to W columns (zeros beyond OW), so each of the k*k windows' contributions
+    is one run of OH*W cells of an input plane, added at offset i*W + j; the zero columns
+    land on cells of the next row or plane, where they add nothing.
+    """
+    n, c, h, w = x_shape
+    f, oh, ow = dy.shape[1:]
+    wide = np.zeros((n, f, oh, w), dy.dtype)
+    wide[..., :ow] = dy
+    dcols = np.matmul(wmat.T, wide.reshape(n, f, oh * w))  # (N, C*k*k, OH*W)
+    dcols = dcols.reshape(n * c, k * k, oh * w)
+    run = oh * w
+    plane = h * w
+    dx = np.zeros(n * c * plane + k, dy.dtype)  # k spare cells for the last plane's spill
+    size = dx.itemsize
+    for i in range(k):
+        for j in range(k):
+            target = np.ndarray(
+                (n * c, run), dx.dtype, dx, (i * w + j) * size, (plane * size, size)
+            )
+            target += dcols[:, i * k + j]
+    return dx[: n * c * plane].reshape(x_shape)
+
+
 def conv2d_naive(x: np.ndarray, w: np.ndarray, b: np.ndarray, stride: int = 1) -> np.ndarray:
     """Reference convolution (cross-correlation) by explicit loops.
 
@@ -184,6 +211,8 @@ class Conv2D:
         # threading size, and no transposed copy of cols), then a sum of N (F, C*k*k) blocks
         dw = np.matmul(dy2, cols.transpose(0, 2, 1)).sum(axis=0)
         grads = {"W": dw.reshape(self.params["W"].shape), "b": dy2.sum(axis=(0, 2))}
+        if self.stride == 1:
+            return conv_input_grad(dy, wmat, x_shape, self.kernel), grads
         dcols = np.matmul(wmat.T, dy2)
         dx = col2im(dcols, x_shape, self.kernel, self.kernel, self.stride)
         return dx, grads

@@ -10,7 +10,9 @@ from lenet_vis.model.layers import (
     ReLU,
     ShapeError,
     Softmax,
+    col2im,
     conv2d_naive,
+    conv_input_grad,
     conv_output_size,
     matmul_serial,
     matmul_tn_serial,
@@ -88,6 +90,15 @@ def test_conv_float32_matches_naive_loops():
 @pytest.mark.parametrize("stride", [1, 2])
 def test_conv_backward_matches_numeric_gradient(stride):
     check_layer_grads(float64_conv(2, 3, 3, stride), RNG.standard_normal((2, 2, 7, 7)))
+
+
+@pytest.mark.parametrize(("c", "f", "size"), [(1, 6, 12), (6, 16, 14)])
+def test_conv_input_grad_equals_col2im_of_the_column_gradient(c, f, size):
+    dy = RNG.standard_normal((3, f, size - 4, size - 4))
+    wmat = RNG.standard_normal((f, c * 25))
+    x_shape = (3, c, size, size)
+    ref = col2im(np.matmul(wmat.T, dy.reshape(3, f, -1)), x_shape, 5, 5, 1)
+    assert np.allclose(conv_input_grad(dy, wmat, x_shape, 5), ref)
 
 
 def test_dense_forward_and_backward():
