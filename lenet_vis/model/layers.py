@@ -8,6 +8,10 @@ threads at once. Arrays keep the dtype they come in (float32 to serve, float64 t
 
 from __future__ import annotations
 
+import functools
+import os
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
@@ -30,6 +34,28 @@ def conv_output_size(size: int, kernel: int, stride: int, padding: int = 0) -> i
             f"does not fit an input of {size}"
         )
     return span // stride + 1
+
+
+# A batch of at least this many images is split over the cores (each part at least this big).
+PARALLEL_ROWS = 32
+
+
+@functools.cache
+def _workers() -> ThreadPoolExecutor:
+    """One pool for the process, a thread per usable core (NumPy drops the GIL in kernels)."""
+    return ThreadPoolExecutor(len(os.sched_getaffinity(0)), thread_name_prefix="lenet-batch")
+
+
+def over_batch(fn, n: int) -> list:
+    """fn(rows) for contiguous slices of range(n), on the worker threads when n is large.
+
+    fn must only read shared arrays and write its own rows; returns fn's results in order.
+    """
+    parts = min(len(os.sched_getaffinity(0)), n // PARALLEL_ROWS) or 1
+    slices = [slice(n * p // parts, n * (p + 1) // parts) for p in range(parts)]
+    if parts == 1:
+        return [fn(slices[0])]
+    return list(_workers().map(fn, slices))
 
 
 # OpenBLAS splits a product over its threads once M*N*K reaches 2 * 65536 * 4 (two threads'
@@ -195,10 +221,18 @@ class Conv2D:
         _expect_ndim(x, 4, "Conv2D")
         n = x.shape[0]
         f, oh, ow = self.output_shape(x.shape[1:])
-        cols = im2col(x, self.kernel, self.kernel, self.stride)
-        wmat = self.params["W"].reshape(f, -1).astype(x.dtype, copy=False)
-        y = np.matmul(wmat, cols)
-        y += self.params["b"].astype(x.dtype, copy=False)[:, None]
+        k, dtype = self.kernel, x.dtype
+        wmat = self.params["W"].reshape(f, -1).astype(dtype, copy=False)
+        bias = self.params["b"].astype(dtype, copy=False)[:, None]
+        cols = np.empty((n, wmat.shape[1], oh * ow), dtype)
+        y = np.empty((n, f, oh * ow), dtype)
+
+        def rows(part: slice) -> None:
+            cols[part] = im2col(x[part], k, k, self.stride)
+            np.matmul(wmat, cols[part], out=y[part])
+            y[part] += bias
+
+        over_batch(rows, n)
         return y.reshape(n, f, oh, ow), cols
 
     def backward(self, dy: np.ndarray, cache):
@@ -209,10 +243,17 @@ class Conv2D:
         wmat = self.params["W"].reshape(f, -1).astype(dy.dtype, copy=False)
         # sum over the batch of dy_n @ cols_n^T: one small product per image (under OpenBLAS's
         # threading size, and no transposed copy of cols), then a sum of N (F, C*k*k) blocks
-        dw = np.matmul(dy2, cols.transpose(0, 2, 1)).sum(axis=0)
+        dx = np.empty(x_shape, dy.dtype) if self.stride == 1 else None
+
+        def rows(part: slice) -> np.ndarray:
+            if dx is not None:
+                dx[part] = conv_input_grad(dy[part], wmat, dx[part].shape, self.kernel)
+            return np.matmul(dy2[part], cols[part].transpose(0, 2, 1)).sum(axis=0)
+
+        dw = sum(over_batch(rows, n))
         grads = {"W": dw.reshape(self.params["W"].shape), "b": dy2.sum(axis=(0, 2))}
-        if self.stride == 1:
-            return conv_input_grad(dy, wmat, x_shape, self.kernel), grads
+        if dx is not None:
+            return dx, grads
         dcols = np.matmul(wmat.T, dy2)
         dx = col2im(dcols, x_shape, self.kernel, self.kernel, self.stride)
         return dx, grads
@@ -332,11 +373,17 @@ class MaxPool2D:
     def _max_and_winner(self, x: np.ndarray):
         """As forward_with_argmax, the winner as uint8 where k*k <= 256 (a smaller cache)."""
         views = self._views(x)
-        y = views[0].copy()
+        y = np.empty(views[0].shape, x.dtype)
         arg = np.zeros(y.shape, np.uint8 if len(views) <= 256 else np.intp)
-        for k, v in enumerate(views[1:], start=1):  # strictly greater: the first maximum wins
-            np.copyto(arg, k, where=v > y)
-            np.maximum(y, v, out=y)
+
+        def rows(part: slice) -> None:
+            out, win = y[part], arg[part]
+            out[...] = views[0][part]
+            for k, v in enumerate(views[1:], start=1):  # strictly greater: first maximum wins
+                np.copyto(win, k, where=v[part] > out)
+                np.maximum(out, v[part], out=out)
+
+        over_batch(rows, x.shape[0])
         return y, arg
 
     def infer(self, x: np.ndarray) -> np.ndarray:
@@ -358,8 +405,12 @@ class MaxPool2D:
         k, s = self.kernel, self.stride
         dx = np.zeros(x_shape, dtype=dy.dtype)
         if s >= k:  # windows do not overlap: each cell is written by one window at most
-            for idx, view in enumerate(self._views(dx)):
-                np.copyto(view, dy, where=arg == idx)
+
+            def rows(part: slice) -> None:
+                for idx, view in enumerate(self._views(dx[part])):
+                    np.copyto(view, dy[part], where=arg[part] == idx)
+
+            over_batch(rows, n)
             return dx, {}
         di, dj = np.divmod(arg, k)
         rows = np.arange(oh)[:, None] * s + di

@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from lenet_vis.model import layers
 from lenet_vis.model.layers import (
     Conv2D,
     Dense,
@@ -99,6 +100,22 @@ def test_conv_input_grad_equals_col2im_of_the_column_gradient(c, f, size):
     x_shape = (3, c, size, size)
     ref = col2im(np.matmul(wmat.T, dy.reshape(3, f, -1)), x_shape, 5, 5, 1)
     assert np.allclose(conv_input_grad(dy, wmat, x_shape, 5), ref)
+
+
+@pytest.mark.parametrize("layer", [Conv2D(6, 16, 5), MaxPool2D(2, 2)])
+def test_a_batch_split_over_threads_gives_what_one_thread_gives(layer, monkeypatch):
+    if "W" in layer.params:
+        layer.params = {"W": RNG.standard_normal((16, 6, 5, 5)), "b": RNG.standard_normal(16)}
+    x = RNG.standard_normal((70, 6, 14, 14))
+    y, cache = layer.forward(x)
+    dy = RNG.standard_normal(y.shape)
+    dx, grads = layer.backward(dy, cache)
+    monkeypatch.setattr(layers, "PARALLEL_ROWS", 10**9)  # one part, in this thread
+    y1, cache1 = layer.forward(x)
+    dx1, grads1 = layer.backward(dy, cache1)
+    assert np.array_equal(y, y1) and np.array_equal(dx, dx1)
+    for key in grads:
+        assert np.allclose(grads[key], grads1[key], rtol=1e-12)
 
 
 def test_dense_forward_and_backward():
