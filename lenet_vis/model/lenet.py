@@ -19,7 +19,10 @@ import numpy as np
 from lenet_vis.model.layers import Conv2D, Dense, MaxPool2D, ReLU, ShapeError, Softmax
 
 INPUT_SHAPE = (1, 32, 32)
-PREDICT_CHUNK = 8  # fc1 on 8 rows: 8*400*120 products, under OpenBLAS's threading size
+# images per chunk: few enough to stay in cache, enough that NumPy's work outweighs the
+# Python between kernels (threads share the GIL there); under 2 * layers.PARALLEL_ROWS so the
+# layers do not split a chunk again
+PREDICT_CHUNK = 32
 
 
 class WeightsError(ValueError):
@@ -161,10 +164,11 @@ class LeNet:
         """Probabilities only, in small chunks spread over `threads` threads. x: (N, 1, 32, 32)
         -> (N, 10); (32, 32) -> (10,).
 
-        Each chunk's matrix products stay under OpenBLAS's size for threading a product
-        (M*N*K below 2 * 65536 * 4), so BLAS runs in the calling thread and never waits on a
-        busy core; the parallelism is ours instead: whole chunks on `threads` Python threads
-        (NumPy drops the GIL inside each kernel). threads: None -> every usable core.
+        Every matrix product stays under OpenBLAS's size for threading a product (one per
+        image in the convolutions, row blocks in the dense layers), so BLAS runs in the
+        calling thread and never waits on a busy core; the parallelism is ours instead: whole
+        chunks on `threads` Python threads (NumPy drops the GIL inside each kernel).
+        threads: None -> every usable core.
         """
         batch, single = self.as_batch(x)
         n = batch.shape[0]
