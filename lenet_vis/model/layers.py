@@ -51,7 +51,9 @@ def over_batch(fn, n: int) -> list:
 
     fn must only read shared arrays and write its own rows; returns fn's results in order.
     """
-    parts = min(len(os.sched_getaffinity(0)), n // PARALLEL_ROWS) or 1
+    if n < 2 * PARALLEL_ROWS:
+        return [fn(slice(0, n))]
+    parts = min(len(os.sched_getaffinity(0)), n // PARALLEL_ROWS)
     slices = [slice(n * p // parts, n * (p + 1) // parts) for p in range(parts)]
     if parts == 1:
         return [fn(slices[0])]
@@ -224,6 +226,11 @@ class Conv2D:
         k, dtype = self.kernel, x.dtype
         wmat = self.params["W"].reshape(f, -1).astype(dtype, copy=False)
         bias = self.params["b"].astype(dtype, copy=False)[:, None]
+        if n < 2 * PARALLEL_ROWS:  # the direct path: no split, no closure
+            cols = im2col(x, k, k, self.stride)
+            y = np.matmul(wmat, cols)
+            y += bias
+            return y.reshape(n, f, oh, ow), cols
         cols = np.empty((n, wmat.shape[1], oh * ow), dtype)
         y = np.empty((n, f, oh * ow), dtype)
 
