@@ -115,6 +115,17 @@ def im2col(x: np.ndarray, kh: int, kw: int, stride: int) -> np.ndarray:
     n, c, h, w = x.shape
     oh, ow = (h - kh) // stride + 1, (w - kw) // stride + 1
     sn, sc, sh, sw = x.strides
+    if stride == 1:
+        # two copies with long inner runs instead of one with runs of OW: first every
+        # column shift j of every row, (N, C, kw, H, OW); then each patch row i is one
+        # contiguous block of OH*OW cells of that
+        shifted = np.empty((n, c, kw, h, ow), x.dtype)
+        shifted[...] = np.ndarray((n, c, kw, h, ow), x.dtype, x, 0, (sn, sc, sw, sh, sw))
+        t = shifted.strides
+        win = np.ndarray(
+            (n, c, kh, kw, oh * ow), x.dtype, shifted, 0, (t[0], t[1], t[3], t[2], t[4])
+        )
+        return win.reshape(n, c * kh * kw, oh * ow)
     # a strided view on x's own buffer (np.ndarray is several times quicker than as_strided)
     win = np.ndarray(
         (n, c, kh, kw, oh, ow), x.dtype, x, 0, (sn, sc, sh, sw, sh * stride, sw * stride)
