@@ -1,10 +1,16 @@
-"""Drawing latency in Chromium: from a pointer event to the repainted layers, and frames/s.
+"""The visualizer in Chromium: first load, drawing latency, repaint, hover edges, frames/s.
 
-Starts the real server, opens the visualizer in Debian's Chromium (Playwright), draws digits
-stroke by stroke with the mouse, and reads the page's own measurements (performance.now() at
-the pointer event to the animation frame after the layers were repainted). Also counts
-animation frames while drawing, and checks that never more than one request was in flight.
-Run: python bench/browser.py [--digits 10]
+Starts the real server, opens the visualizer in Debian's Chromium (Playwright) and reads the
+page's own performance measures:
+  ready               navigation start -> model and weights fetched, diagram drawn (first load)
+  pointer-to-repaint  a pointer event on the pad -> the frame with the repainted layers
+  repaint             repainting the whole diagram and the verdict from one answer
+  hover-to-edges      a pointer event over a cell -> its edges, windows and ring drawn
+  edges               the same, from the moment the page handles the event (its own work)
+  request             each /api/predict in flight (the most at once must be 1)
+It draws digits stroke by stroke with the mouse, counts animation frames while drawing, then
+sweeps the mouse over cells of every layer.
+Run: python bench/browser.py [--digits 12] [--loads 5]
 """
 
 from __future__ import annotations
@@ -18,11 +24,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tests.browser.conftest import CHROMIUM_FLAGS, chromium_path  # noqa: E402
-from tests.browser.drawing import STROKES, draw, settle  # noqa: E402
+from tests.browser.drawing import STROKES, draw, most_in_flight, settle  # noqa: E402
 from tests.server import running_server  # noqa: E402
 
 FRAME_COUNTER = """() => { window.__frames = 0; const tick = () => { window.__frames++;
   requestAnimationFrame(tick); }; requestAnimationFrame(tick); }"""
+
+# a few cells of every kind of slot, as (layer, fraction across, fraction down)
+HOVER_LAYERS = ["input", "relu1", "pool1", "relu2", "pool2", "relu3", "relu4", "fc3", "softmax"]
 
 
 def percentile(values, q):
@@ -30,54 +39,84 @@ def percentile(values, q):
     return values[min(len(values) - 1, round(q * (len(values) - 1)))]
 
 
+def durations(page, name):
+    return page.evaluate(f"() => performance.getEntriesByName('{name}').map(e => e.duration)")
+
+
+def summary(label, values):
+    return (
+        f"{label}: p50 {statistics.median(values):.1f} ms, p95 {percentile(values, 0.95):.1f} ms, "
+        f"max {max(values):.1f} ms (n={len(values)})"
+    )
+
+
+def sweep(page):
+    """Move the mouse across every layer's maps, cell by cell."""
+    for name in HOVER_LAYERS:
+        for canvas in page.locator(f"[data-testid=layer-{name}] canvas").all()[:4]:
+            box = canvas.bounding_box()
+            for i in range(12):
+                t = (i + 0.5) / 12
+                page.mouse.move(box["x"] + t * box["width"], box["y"] + (1 - t) * box["height"])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--digits", type=int, default=10)
+    parser.add_argument("--digits", type=int, default=12)
+    parser.add_argument("--loads", type=int, default=5, help="fresh page loads timed")
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
     with running_server() as url, sync_playwright() as p:
-        if True:
-            browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_FLAGS)
-            page = browser.new_page(viewport={"width": 1366, "height": 768})
+        browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_FLAGS)
+        loads = []
+        for i in range(args.loads):
+            print(f"\r  first load {i + 1}/{args.loads}", end="", file=sys.stderr)
+            context = browser.new_context(viewport={"width": 1366, "height": 768})
+            page = context.new_page()
             page.goto(url)
             page.wait_for_selector("body[data-ready=true]", timeout=20_000)
-            page.evaluate(FRAME_COUNTER)
-            seconds = 0.0
-            for i in range(args.digits):
-                digit = [1, 7, 0][i % 3]
-                print(f"\r  drawing digit {i + 1}/{args.digits}", end="", file=sys.stderr)
-                t0 = page.evaluate("() => [performance.now(), window.__frames]")
-                draw(page, STROKES[digit], steps=12)
-                t1 = page.evaluate("() => [performance.now(), window.__frames]")
-                seconds += (t1[0] - t0[0]) / 1000
-                frames = t1[1] - t0[1]
-                settle(page)
+            loads.append(durations(page, "ready")[0])
+            context.close()
+        print(file=sys.stderr)
+
+        page = browser.new_page(viewport={"width": 1366, "height": 768})
+        page.goto(url)
+        page.wait_for_selector("body[data-ready=true]", timeout=20_000)
+        page.evaluate(FRAME_COUNTER)
+        seconds = 0.0
+        frames = 0
+        for i in range(args.digits):
+            digit = [1, 7, 0][i % 3]
+            print(f"\r  drawing digit {i + 1}/{args.digits}", end="", file=sys.stderr)
+            t0 = page.evaluate("() => [performance.now(), window.__frames]")
+            draw(page, STROKES[digit], steps=12)
+            t1 = page.evaluate("() => [performance.now(), window.__frames]")
+            seconds += (t1[0] - t0[0]) / 1000
+            frames += t1[1] - t0[1]
+            settle(page)
+            if i < args.digits - 1:
                 page.get_by_test_id("clear").click()
                 settle(page)
-                page.evaluate(
-                    f"() => {{ window.__frameTotal = (window.__frameTotal || 0) + {frames}; }}"
-                )
-            print(file=sys.stderr)
-            stats = page.evaluate("() => window.lenetStats")
-            frames = page.evaluate("() => window.__frameTotal")
-            renders = page.evaluate(
-                "() => performance.getEntriesByName('render').map(e => e.duration)"
-            )
-            browser.close()
+        print(file=sys.stderr)
+        latency = durations(page, "pointer-to-repaint")
+        repaint = durations(page, "repaint")
+        requests = len(durations(page, "request"))
+        in_flight = most_in_flight(page)
+        print("  hovering every layer", file=sys.stderr)
+        sweep(page)
+        hover = durations(page, "hover-to-edges")
+        work = durations(page, "edges")
+        browser.close()
 
-    lat = stats["latencies"]
-    print(f"requests sent: {stats['requests']}; most in flight at once: {stats['inFlightMax']}")
-    print(
-        f"pointer event -> repainted layers: p50 {statistics.median(lat):.1f} ms, "
-        f"p95 {percentile(lat, 0.95):.1f} ms, max {max(lat):.1f} ms (n={len(lat)})"
-    )
-    print(
-        f"repaint of every layer alone: p50 {statistics.median(renders):.1f} ms, "
-        f"p95 {percentile(renders, 0.95):.1f} ms"
-    )
+    print(f"first load (model, weights, diagram drawn): {summary('', loads)[2:]}")
+    print(f"requests sent: {requests}; most in flight at once: {in_flight}")
+    print(summary("pointer event -> repainted layers", latency))
+    print(summary("repaint of the whole diagram", repaint))
+    print(summary("hover -> edges drawn", hover))
+    print(summary("  of which the page's own work (describe, boxes, edges)", work))
     print(f"frames per second while drawing: {frames / seconds:.0f}")
-    if stats["inFlightMax"] > 1:
+    if in_flight > 1:
         sys.exit("more than one request was in flight")
 
 

@@ -1,9 +1,15 @@
 """Shared fixtures: the committed weights and the committed MNIST test-digit fixture."""
 
+import os
 from pathlib import Path
 
-import numpy as np
-import pytest
+from lenet_vis.app.cli import one_blas_thread
+
+# as `lenet-vis serve` does, and before numpy's first import: one BLAS thread unless set
+one_blas_thread(os.environ)
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 from lenet_vis.assets import SAMPLES as FIXTURE  # noqa: E402

@@ -15,6 +15,16 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def server_environment() -> dict:
+    """This process's environment with the BLAS threads `lenet-vis serve` sets (one each,
+    unless set here already), so the tests see what serve does."""
+    from lenet_vis.app.cli import one_blas_thread
+
+    env = os.environ.copy()
+    one_blas_thread(env)
+    return env
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -42,7 +52,7 @@ def running_server(workers: int = 1, timeout: float = 30):
             "--no-access-log",
         ],
         cwd=ROOT,
-        env=os.environ.copy(),
+        env=server_environment(),
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + timeout

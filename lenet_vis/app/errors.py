@@ -8,7 +8,11 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from lenet_vis.app.middleware import SECURITY_HEADERS
+from lenet_vis.app.offload import RETRY_AFTER_SECONDS, ServerBusy
 from lenet_vis.model.layers import ShapeError
+
+MAX_ERRORS = 20  # a response lists at most this many faults
 
 
 class InputError(Exception):
@@ -41,8 +45,28 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(_: Request, exc: RequestValidationError) -> Response:
-        errors = [_clean(e) for e in exc.errors()[:20]]
+        errors = [_clean(e) for e in exc.errors()[:MAX_ERRORS]]
         return error_response(422, errors)
+
+    @app.exception_handler(ServerBusy)
+    async def _busy(_: Request, exc: ServerBusy) -> Response:
+        msg = "the server is at capacity; retry shortly"
+        response = error_response(503, [{"loc": [], "msg": msg, "type": "busy"}])
+        response.headers["retry-after"] = str(RETRY_AFTER_SECONDS)
+        return response
+
+    @app.exception_handler(Exception)
+    async def _server_error(_: Request, exc: Exception) -> Response:
+        """A JSON 500 with the security headers (this answer is sent outside the middleware).
+
+        Starlette re-raises the exception after sending this, so the server logs the traceback
+        once.
+        """
+        msg = "internal server error"
+        response = error_response(500, [{"loc": [], "msg": msg, "type": "server_error"}])
+        for k, v in SECURITY_HEADERS:
+            response.headers[k.decode()] = v.decode()
+        return response
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(_: Request, exc: StarletteHTTPException) -> Response:

@@ -3,34 +3,87 @@
 from __future__ import annotations
 
 import logging
+import multiprocessing
+import os
+import signal
 import sys
-from pathlib import Path
 
-import fastapi_offline
-import plotly
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.staticfiles import StaticFiles
+from fastapi.openapi.utils import get_openapi
+from pydantic.json_schema import models_json_schema
 
-from lenet_vis.app import errors
+from lenet_vis.app import errors, vendor
 from lenet_vis.app.config import Settings, get_settings
-from lenet_vis.app.middleware import BodyLimit, SecurityHeaders
-from lenet_vis.app.routes import docs, health, learn, model, pages, predict, samples
-from lenet_vis.assets import STATIC
+from lenet_vis.app.middleware import BodyLimit, HeadAsGet, SecurityHeaders
+from lenet_vis.app.offload import CpuPool
+from lenet_vis.app.routes import (
+    docs,
+    explain,
+    health,
+    knowledge,
+    learn,
+    model,
+    pages,
+    predict,
+    samples,
+)
+from lenet_vis.app.schemas import REQUEST_MODELS
+from lenet_vis.app.static import VENDOR_FILES, CompressedStatic
+from lenet_vis.assets import STATIC, SWAGGER_UI
+from lenet_vis.model import checkpoints
 from lenet_vis.model.lenet import LeNet, WeightsError
 
 log = logging.getLogger("lenet_vis")
-SWAGGER_ASSETS = Path(fastapi_offline.__file__).parent / "static"
-PLOTLY_ASSETS = Path(plotly.__file__).parent / "package_data"  # plotly.min.js, not vendored
 
 
 def load_net(settings: Settings) -> LeNet:
-    """The weights, checked against their hash; a fault stops the start with one line."""
+    """The weights, checked against their hash; a fault stops the start with one line.
+
+    Under `uvicorn --workers N` this runs in a worker, whose death the supervisor would answer
+    by starting another, for ever: so the worker takes the supervisor down with it (the whole
+    process group when the supervisor leads it), and the command exits non-zero.
+    """
     try:
         return LeNet.load(settings.weights)
     except WeightsError as exc:
-        print(f"lenet-vis: cannot start: {exc}", file=sys.stderr)
+        print(f"lenet-vis: cannot start: {exc}", file=sys.stderr, flush=True)
+        if multiprocessing.parent_process() is not None:
+            parent = os.getppid()
+            if os.getpgid(0) == parent:
+                os.killpg(parent, signal.SIGKILL)
+            else:
+                os.kill(parent, signal.SIGKILL)
         raise SystemExit(1) from None
+
+
+def openapi_schema(app: FastAPI) -> dict:
+    """FastAPI's schema, plus the request models that `deps.json_body` parses itself."""
+    if app.openapi_schema is None:
+        spec = get_openapi(
+            title=app.title, version=app.version, summary=app.summary, routes=app.routes
+        )
+        _, defs = models_json_schema(
+            [(m, "validation") for m in REQUEST_MODELS],
+            ref_template="#/components/schemas/{model}",
+        )
+        spec.setdefault("components", {}).setdefault("schemas", {}).update(defs["$defs"])
+        name_checkpoints(spec, checkpoints.names(app.state.net.metadata))
+        app.openapi_schema = spec
+    return app.openapi_schema
+
+
+def name_checkpoints(spec: dict, names: list[str]) -> None:
+    """State the served weights' checkpoint names as the enum of every `?checkpoint=` (known
+    only once the weights are read); with none kept, the parameter stays a string that is
+    answered 404."""
+    if not names:
+        return
+    for ops in spec["paths"].values():
+        for op in ops.values():
+            for param in op.get("parameters", []):
+                if param["name"] == "checkpoint" and param["in"] == "query":
+                    param["schema"] = {"type": "string", "enum": names, "title": "Checkpoint"}
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -43,8 +96,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         docs_url=None,
         redoc_url=None,
     )
+    app.openapi = lambda: openapi_schema(app)
     app.state.settings = settings
     app.state.net = load_net(settings)
+    app.state.cpu = CpuPool(settings.cpu_threads, settings.cpu_queue)
+    app.state.checkpoint_nets = {}  # name -> LeNet, read on first use (deps.get_checkpoint_net)
     log.info("loaded %s (%s)", settings.weights, app.state.net.weights_sha256[:12])
     errors.install(app)
     app.include_router(predict.router)
@@ -52,13 +108,26 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health.router)
     app.include_router(samples.router)
     app.include_router(learn.router)
+    app.include_router(explain.router)
+    app.include_router(knowledge.router)
     app.include_router(docs.router)
     app.include_router(pages.router)
-    app.mount("/static/swagger", StaticFiles(directory=SWAGGER_ASSETS), name="swagger")
-    app.mount("/static/plotly", StaticFiles(directory=PLOTLY_ASSETS), name="plotly")
-    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.mount(
+        "/static/swagger",
+        CompressedStatic(directory=SWAGGER_UI, cache_control=VENDOR_FILES),
+        name="swagger",
+    )
+    app.include_router(vendor.router)  # /static/plotly/plotly.min.js via plotly's public API
+    app.mount("/static", CompressedStatic(directory=STATIC), name="static")
 
-    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    app.add_middleware(
+        BodyLimit,
+        limit=settings.max_body_bytes,
+        limits={"/api/predict/batch": settings.max_batch_body_bytes},
+        timeout=settings.body_timeout,
+        idle=settings.body_idle_timeout,
+        min_rate=settings.body_min_rate,
+    )
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -66,6 +135,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_methods=["GET", "POST"],
             allow_headers=["content-type"],
         )
+    app.add_middleware(HeadAsGet)
     app.add_middleware(SecurityHeaders)
     return app
 

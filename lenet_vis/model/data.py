@@ -202,3 +202,10 @@ def load_mnist(verbose: bool = True) -> Mnist:
     if verbose:
         print(f"cached MNIST as uint8 in {cached}", file=sys.stderr)
     return mnist
+
+
+def mnist_to_input(images: np.ndarray) -> np.ndarray:
+    """uint8 (N, 28, 28) -> float32 network input (N, 1, 32, 32) in [0, 1], padded by 2."""
+    x = np.zeros((images.shape[0], 1, 32, 32), np.float32)
+    x[:, 0, 2:30, 2:30] = images / np.float32(255)
+    return x

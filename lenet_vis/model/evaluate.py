@@ -1,8 +1,9 @@
-"""Accuracy on MNIST test digits and on a drawing-style set made from them.
+"""Accuracy on MNIST test digits, on a drawing-style set made from them, and on the font set.
 
 The drawing-style set imitates a person drawing in the browser: each test digit is put on a
 280x280 canvas at a random position and height (80 to 250 px) with crisp strokes made
-thicker or thinner, then goes through the same `to_network_input` as a drawing.
+thicker or thinner, then goes through the same `to_network_input` as a drawing. The font set
+(`fonts.py`) is digits from installed fonts re-drawn with a round brush: not MNIST at all.
 """
 
 from __future__ import annotations
@@ -59,15 +60,44 @@ def drawing_style_inputs(images: np.ndarray, seed: int = 0, progress: bool = Fal
     return out
 
 
-def evaluate_all(weights, drawn: int = 10000, seed: int = 0, as_json: bool = False) -> dict:
-    """Print (and return) accuracy on the MNIST test set and the drawing-style set."""
+def cached_drawing_style_inputs(images: np.ndarray, source: str, seed: int) -> np.ndarray:
+    """`drawing_style_inputs`, kept in the user cache (keyed by the data's hash, the digits'
+    count and the seed) so that evaluating another network does not draw them again."""
+    import hashlib
+
+    from lenet_vis.model.data import cache_dir
+
+    key = hashlib.sha256(f"{source}|{seed}|{len(images)}|".encode() + images.tobytes())
+    path = cache_dir() / f"drawn-{len(images)}-{key.hexdigest()[:16]}.npy"
+    if path.exists():
+        return np.load(path, allow_pickle=False)
+    x = drawing_style_inputs(images, seed=seed, progress=True)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    np.save(path, x)
+    return x
+
+
+def evaluate_all(
+    weights,
+    drawn: int = 10000,
+    fonts: int = 2000,
+    seed: int = 0,
+    as_json: bool = False,
+    checkpoint: str | None = None,
+) -> dict:
+    """Print (and return) accuracy on the MNIST test set, the drawing-style set and the font set.
+
+    checkpoint: a checkpoint name of `weights` (e.g. "epoch-3") instead of the final weights.
+    """
     from tqdm import tqdm
 
-    from lenet_vis.model.data import load_mnist
+    from lenet_vis.model.checkpoints import load_checkpoint
+    from lenet_vis.model.data import load_mnist, mnist_to_input
+    from lenet_vis.model.fonts import font_set
     from lenet_vis.model.lenet import LeNet
-    from lenet_vis.model.train import classification_report, mnist_to_input
+    from lenet_vis.model.metrics import classification_report
 
-    net = LeNet.load(weights)
+    net = load_checkpoint(weights, checkpoint) if checkpoint else LeNet.load(weights)
     data = load_mnist()
     x = mnist_to_input(data.test_images)
     probs = np.concatenate(
@@ -77,17 +107,45 @@ def evaluate_all(weights, drawn: int = 10000, seed: int = 0, as_json: bool = Fal
         ]
     )
     results = {"mnist_test": classification_report(probs, data.test_labels)}
+    results["mnist_test"]["size"] = len(x)
     if drawn:
-        xd = drawing_style_inputs(data.test_images[:drawn], seed=seed, progress=True)
+        xd = cached_drawing_style_inputs(data.test_images[:drawn], data.sha256, seed)
         results["drawing_style"] = classification_report(net.predict(xd), data.test_labels[:drawn])
         results["drawing_style"]["size"] = len(xd)
+    if fonts:
+        try:
+            xf, yf, names = font_set(fonts, seed=seed, progress=True)
+        except FileNotFoundError as exc:
+            results["font_set"] = {"skipped": str(exc)}
+        else:
+            pf = net.predict(xf)
+            report = classification_report(pf, yf)
+            wrong = pf.argmax(axis=1) != yf
+            per_font = {}
+            for name, bad in zip(names, wrong, strict=True):
+                per_font.setdefault(name, []).append(bad)
+            report["size"] = len(xf)
+            report["fonts"] = len(per_font)
+            report["worst_fonts"] = sorted(
+                ((n, round(1 - float(np.mean(b)), 4)) for n, b in per_font.items()),
+                key=lambda item: item[1],
+            )[:5]
+            results["font_set"] = report
     if as_json:
         print(json.dumps(results, indent=1))
     else:
         for name, r in results.items():
-            print(f"{name}: accuracy {r['accuracy']:.4%}")
+            if "skipped" in r:
+                print(f"{name}: skipped ({r['skipped']})")
+                continue
+            print(f"{name}: accuracy {r['accuracy']:.4%} of {r['size']:,} digits")
             print(
                 "  per class: "
                 + "  ".join(f"{d}:{a:.2%}" for d, a in enumerate(r["per_class_accuracy"]))
             )
+            if "worst_fonts" in r:
+                print(
+                    f"  {r['fonts']} fonts; hardest: "
+                    + ", ".join(f"{n} {a:.0%}" for n, a in r["worst_fonts"])
+                )
     return results

@@ -59,6 +59,19 @@ def weights_digest(arrays: dict[str, np.ndarray]) -> str:
     return h.hexdigest()
 
 
+def unit_mask(mask: np.ndarray, h: np.ndarray) -> np.ndarray:
+    """A per-channel (or per-unit) mask shaped to multiply a layer output h.
+
+    mask: (C,) or (N, C); h: (N, C, H, W) or (N, C) -> (1 or N, C[, 1, 1]) in h's dtype
+    """
+    m = np.asarray(mask, dtype=h.dtype)
+    if m.ndim == 1:
+        m = m[None]
+    if m.ndim != 2 or m.shape[1] != h.shape[1] or m.shape[0] not in (1, h.shape[0]):
+        raise ShapeError(f"a mask for output {h.shape} must be (C,) or (N, C), got {m.shape}")
+    return m.reshape(m.shape + (1,) * (h.ndim - 2))
+
+
 class LeNet:
     """The network. `layers` maps name -> layer; parameters live in each layer's `params`."""
 
@@ -90,6 +103,15 @@ class LeNet:
             for key, value in layer.params.items()
         }
 
+    def with_params(self, replace: dict[str, dict[str, np.ndarray]]) -> LeNet:
+        """A copy sharing this network's (read-only) parameters, with those in `replace` swapped
+        in: {layer: {"W": array, "b": array}} (for ablation references and randomisation)."""
+        out = LeNet(seed=None)
+        out.metadata = dict(self.metadata)
+        for name, layer in self.layers.items():
+            out.layers[name].params = {**layer.params, **replace.get(name, {})}
+        return out
+
     @property
     def parameter_count(self) -> int:
         return int(sum(a.size for a in self.state().values()))
@@ -113,33 +135,42 @@ class LeNet:
             x = x.astype(np.float32, copy=False)
         return x, single
 
-    def forward(self, x: np.ndarray) -> OrderedDict:
+    def forward(self, x: np.ndarray, masks: dict | None = None) -> OrderedDict:
         """Every layer's output, input first, in network order.
 
         x: (32, 32) -> each output without a batch axis; (N, 1, 32, 32) -> with it.
+        masks: optional {layer name: (C,) or (N, C)} multiplying that layer's output per
+        channel or unit (0 switches a filter or unit off; see `unit_mask`).
         """
-        batch, single = self.as_batch(x)
-        outputs = OrderedDict(input=batch)
-        h = batch
-        for name, layer in self.layers.items():
-            if isinstance(layer, Dense) and h.ndim == 4:
-                h = h.reshape(h.shape[0], -1)
-            outputs[name] = h = layer.infer(h)
-        if single:
-            return OrderedDict((k, v[0]) for k, v in outputs.items())
-        return outputs
+        return self._run(x, masks, keep_caches=False)[0]
 
-    def forward_with_caches(self, x: np.ndarray) -> tuple[OrderedDict, dict]:
+    def forward_with_caches(
+        self, x: np.ndarray, masks: dict | None = None
+    ) -> tuple[OrderedDict, dict]:
         """As `forward`, plus what each layer's backward needs (for training and gradients)."""
+        return self._run(x, masks, keep_caches=True)
+
+    def _run(self, x: np.ndarray, masks: dict | None, keep_caches: bool):
+        """The one forward loop: with or without caches, with or without unit masks."""
         batch, single = self.as_batch(x)
+        masks = masks or {}
         outputs = OrderedDict(input=batch)
-        caches: dict = {"flattened": {}}
+        caches: dict | None = {"flattened": {}, "masks": {}} if keep_caches else None
         h = batch
         for name, layer in self.layers.items():
             if isinstance(layer, Dense) and h.ndim == 4:
-                caches["flattened"][name] = h.shape
+                if caches is not None:
+                    caches["flattened"][name] = h.shape
                 h = h.reshape(h.shape[0], -1)
-            h, caches[name] = layer.forward(h)
+            if caches is None:
+                h = layer.infer(h)
+            else:
+                h, caches[name] = layer.forward(h)
+            if name in masks:
+                mask = unit_mask(masks[name], h)
+                h = h * mask
+                if caches is not None:
+                    caches["masks"][name] = mask
             outputs[name] = h
         if single:
             outputs = OrderedDict((k, v[0]) for k, v in outputs.items())
@@ -152,7 +183,10 @@ class LeNet:
         """
         grads = {}
         d = d_logits
+        masks = caches.get("masks", {})
         for name in reversed([n for n in self.layers if n != "softmax"]):
+            if name in masks:
+                d = d * masks[name]
             d, g = self.layers[name].backward(d, caches[name])
             if name in caches.get("flattened", {}):
                 d = d.reshape(caches["flattened"][name])
@@ -241,10 +275,14 @@ class LeNet:
                     f"{path}: {key} is {arrays[key].dtype}{arrays[key].shape}, "
                     f"expected float32{shape}"
                 )
+            if not np.isfinite(arrays[key]).all():
+                raise WeightsError(f"{path}: {key} holds NaN or infinite values")
         try:
             meta = json.loads(meta_path.read_text())
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
             raise WeightsError(f"{meta_path}: not valid JSON ({exc})") from None
+        if not isinstance(meta, dict):
+            raise WeightsError(f"{meta_path}: must hold a JSON object, not {type(meta).__name__}")
         digest = weights_digest(arrays)
         if meta.get("weights_sha256") != digest:
             raise WeightsError(

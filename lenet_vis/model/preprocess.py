@@ -7,6 +7,8 @@ that makes 32x32. Ink is bright on dark: 0 background, 255 ink.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 from PIL import Image
 
@@ -15,6 +17,40 @@ FIELD = 28  # MNIST's field; the centre of mass goes to its centre
 PAD = 2  # 28 + 2 * 2 = 32
 BLANK_MAX = 16.0  # an image whose brightest ink is below this (of 255) is blank
 BOX_THRESHOLD = 0.1  # ink below this fraction of the maximum does not widen the box
+NETWORK_SIDES = (FIELD, FIELD + 2 * PAD)  # what preprocess=False takes: 28x28 or 32x32
+
+
+class NetworkInput(NamedTuple):
+    """What the network sees: x (32, 32) float32 in [0, 1], and whether the ink was blank."""
+
+    x: np.ndarray
+    blank: bool
+
+
+def network_input(image, preprocess: bool = True) -> NetworkInput:
+    """Ink, a pixel array or a PIL image -> the (32, 32) network input and whether it is blank.
+
+    The one path from "what was drawn" to "what the network sees", for the API, the batch, the
+    lessons and the CLI. preprocess=True: crop, scale and centre as MNIST did
+    (`to_network_input`). preprocess=False: the image is already the network's field, 28x28
+    (padded by 2) or 32x32, scaled from 0-255 to 0-1. One blank rule for both: the brightest
+    ink is below BLANK_MAX (16 of 255); a blank image gives all zeros with preprocess on.
+    Raises ValueError (with the reason) for arrays that are not 2-D, hold NaN/Inf, or (with
+    preprocess off) are not 28x28 or 32x32.
+    """
+    ink = as_ink(image)
+    blank = _blank(ink)
+    if preprocess:
+        return NetworkInput(to_network_input(ink), blank)
+    if ink.shape not in ((side, side) for side in NETWORK_SIDES):
+        raise ValueError(
+            f"with preprocess false the image must be 28x28 or 32x32, not "
+            f"{ink.shape[0]}x{ink.shape[1]}"
+        )
+    x = np.zeros((FIELD + 2 * PAD,) * 2, np.float32)
+    pad = (x.shape[0] - ink.shape[0]) // 2
+    x[pad : x.shape[0] - pad, pad : x.shape[1] - pad] = np.clip(ink, 0, 255) / np.float32(255)
+    return NetworkInput(x, blank)
 
 
 def image_to_ink(img: Image.Image) -> np.ndarray:
@@ -50,7 +86,7 @@ def as_ink(image) -> np.ndarray:
         return image_to_ink(Image.fromarray(np.clip(arr, 0, 255).astype(np.uint8)))
     if arr.ndim != 2 or arr.size == 0:
         raise ValueError(f"ink must be a non-empty 2-D array, got shape {arr.shape}")
-    arr = arr.astype(np.float32)
+    arr = arr.astype(np.float32, copy=False)
     if not np.isfinite(arr).all():
         raise ValueError("ink holds NaN or infinite values")
     return arr
@@ -58,7 +94,12 @@ def as_ink(image) -> np.ndarray:
 
 def is_blank(image) -> bool:
     """True when there is no ink worth the name (brightest pixel below 16 of 255)."""
-    return float(as_ink(image).max(initial=0)) < BLANK_MAX
+    return _blank(as_ink(image))
+
+
+def _blank(ink: np.ndarray) -> bool:
+    """The one blank rule: ink (H, W) whose brightest value is below BLANK_MAX."""
+    return float(ink.max(initial=0)) < BLANK_MAX
 
 
 def to_network_input(image) -> np.ndarray:
@@ -69,9 +110,9 @@ def to_network_input(image) -> np.ndarray:
     """
     ink = as_ink(image)
     out = np.zeros((FIELD + 2 * PAD, FIELD + 2 * PAD), np.float32)
-    peak = min(float(ink.max(initial=0)), 255.0)
-    if peak < BLANK_MAX:
+    if _blank(ink):
         return out
+    peak = min(float(ink.max(initial=0)), 255.0)
     mask = ink > BOX_THRESHOLD * peak
     rows = np.flatnonzero(mask.any(axis=1))
     cols = np.flatnonzero(mask.any(axis=0))

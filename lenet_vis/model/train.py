@@ -1,7 +1,9 @@
 """Training by backpropagation through the same layers the server runs.
 
 Mini-batches, Adam (or SGD with momentum), a cosine learning-rate schedule with warm-up,
-augmentation, a seeded validation split, progress bars; writes weights and their metadata.
+drawing-like augmentation, a seeded validation split (also drawn like a person's digit, to
+watch), progress bars; writes the weights, their metadata and the checkpoints of
+`checkpoints.py` (initialisation and chosen epochs, each with its test and fixture accuracy).
 """
 
 from __future__ import annotations
@@ -12,10 +14,15 @@ from pathlib import Path
 
 import numpy as np
 
+from lenet_vis.model import checkpoints
 from lenet_vis.model.augment import augment
-from lenet_vis.model.data import load_mnist
+from lenet_vis.model.data import load_mnist, mnist_to_input
 from lenet_vis.model.layers import softmax_cross_entropy
 from lenet_vis.model.lenet import LeNet
+from lenet_vis.model.metrics import accuracy, evaluate
+
+__all__ = ["Adam", "Momentum", "TrainConfig", "learning_rate", "mnist_to_input", "train"]
+CHECKPOINT_EPOCHS = (1, 2, 3, 5, 10, 20)
 
 
 @dataclass
@@ -31,13 +38,16 @@ class TrainConfig:
     validation: int = 5000
     seed: int = 0
     out: str = "weights/lenet.npz"
+    checkpoint_epochs: tuple[int, ...] = CHECKPOINT_EPOCHS  # and 0 (init) and the last
+    limit: int = 0  # train on only this many digits (0: all); for quick trials
 
 
-def mnist_to_input(images: np.ndarray) -> np.ndarray:
-    """uint8 (N, 28, 28) -> float32 network input (N, 1, 32, 32) in [0, 1], padded by 2."""
-    x = np.zeros((images.shape[0], 1, 32, 32), np.float32)
-    x[:, 0, 2:30, 2:30] = images / np.float32(255)
-    return x
+def fixture() -> tuple[np.ndarray, np.ndarray]:
+    """The committed 2,000 MNIST test digits as network inputs (2000, 1, 32, 32), labels."""
+    from lenet_vis.assets import SAMPLES
+
+    with np.load(SAMPLES, allow_pickle=False) as z:
+        return mnist_to_input(z["images"]), z["labels"].astype(np.int64)
 
 
 class Adam:
@@ -89,28 +99,12 @@ def learning_rate(cfg: TrainConfig, progress: float) -> float:
     return cfg.min_lr + 0.5 * (cfg.lr - cfg.min_lr) * (1 + np.cos(np.pi * min(t, 1.0)))
 
 
-def evaluate(net: LeNet, x: np.ndarray, y: np.ndarray) -> dict:
-    """Loss, accuracy, per-class accuracy and confusion matrix. x: (N, 1, 32, 32), y: (N,)."""
-    return classification_report(net.predict(x), y)
-
-
-def classification_report(probs: np.ndarray, y: np.ndarray) -> dict:
-    """The same figures from probabilities (N, 10) and labels (N,)."""
-    pred = probs.argmax(axis=1)
-    loss = float(-np.log(np.clip(probs[np.arange(len(y)), y], 1e-12, None)).mean())
-    confusion = np.zeros((10, 10), np.int64)
-    np.add.at(confusion, (y, pred), 1)
-    per_class = confusion.diagonal() / np.maximum(confusion.sum(axis=1), 1)
-    return {
-        "loss": loss,
-        "accuracy": float((pred == y).mean()),
-        "per_class_accuracy": [round(float(a), 6) for a in per_class],
-        "confusion_matrix": confusion.tolist(),
-    }
-
-
 def train(cfg: TrainConfig) -> tuple[LeNet, dict]:
-    """Train a LeNet on MNIST; returns the network and its metadata (also saved to cfg.out)."""
+    """Train a LeNet on MNIST; returns the network and its metadata (also saved to cfg.out).
+
+    Also writes the checkpoints (init, cfg.checkpoint_epochs that fall within the run, and the
+    last epoch) to `checkpoints.checkpoints_path(cfg.out)`, listed in the metadata.
+    """
     from tqdm import tqdm
 
     started = time.perf_counter()
@@ -118,16 +112,41 @@ def train(cfg: TrainConfig) -> tuple[LeNet, dict]:
     rng = np.random.default_rng(cfg.seed)
     order = rng.permutation(len(data.train_labels))
     val_idx, train_idx = order[: cfg.validation], order[cfg.validation :]
+    if cfg.limit:
+        train_idx = train_idx[: cfg.limit]
     x_train = mnist_to_input(data.train_images[train_idx])
     y_train = data.train_labels[train_idx]
     x_val = mnist_to_input(data.train_images[val_idx])
     y_val = data.train_labels[val_idx]
+    # the validation digits drawn like a person's (the test set's drawn version is for evaluate)
+    x_val_drawn = _drawn_validation(data, val_idx, cfg.seed + 1)
+    x_test = mnist_to_input(data.test_images)
+    x_fix, y_fix = fixture()
 
     net = LeNet(seed=cfg.seed)
     opt = (Adam if cfg.optimizer == "adam" else Momentum)(cfg.lr, weight_decay=cfg.weight_decay)
     steps = int(np.ceil(len(y_train) / cfg.batch_size))
     history = []
+    wanted = {0, cfg.epochs, *(e for e in cfg.checkpoint_epochs if 0 < e < cfg.epochs)}
+    states: dict[str, dict[str, np.ndarray]] = {}
+    records: list[dict] = []
+
+    def keep(epoch: int) -> None:
+        name = checkpoints.checkpoint_name(epoch)
+        states[name] = {k: v.copy() for k, v in net.state().items()}
+        records.append(
+            {
+                "name": name,
+                "epoch": epoch,
+                "test_accuracy": round(accuracy(net, x_test, data.test_labels), 6),
+                "fixture_accuracy": round(accuracy(net, x_fix, y_fix), 6),
+            }
+        )
+
+    keep(0)
+    augment_seconds = 0.0
     for epoch in range(cfg.epochs):
+        epoch_started = time.perf_counter()
         perm = rng.permutation(len(y_train))
         loss_sum, correct, seen = 0.0, 0, 0
         bar = tqdm(range(steps), desc=f"epoch {epoch + 1}/{cfg.epochs}", unit="batch", leave=True)
@@ -135,7 +154,9 @@ def train(cfg: TrainConfig) -> tuple[LeNet, dict]:
             idx = perm[step * cfg.batch_size : (step + 1) * cfg.batch_size]
             xb = x_train[idx]
             if cfg.augment:
+                t0 = time.perf_counter()
                 xb = augment(xb[:, 0], rng)[:, None]
+                augment_seconds += time.perf_counter() - t0
             yb = y_train[idx]
             outputs, caches = net.forward_with_caches(xb)
             loss, d_logits = softmax_cross_entropy(outputs["fc3"], yb)
@@ -148,46 +169,73 @@ def train(cfg: TrainConfig) -> tuple[LeNet, dict]:
             seen += len(idx)
             if step % 20 == 0:
                 bar.set_postfix(loss=f"{loss_sum / seen:.4f}", acc=f"{correct / seen:.4f}")
-        val = evaluate(net, x_val, y_val)
+        epoch_seconds = time.perf_counter() - epoch_started
+        val = evaluate(net, x_val, y_val) if len(y_val) else {"loss": 0.0, "accuracy": 0.0}
         record = {
             "epoch": epoch + 1,
             "train_loss": round(loss_sum / seen, 6),
             "train_accuracy": round(correct / seen, 6),
             "val_loss": round(val["loss"], 6),
             "val_accuracy": round(val["accuracy"], 6),
+            "val_drawing_accuracy": round(accuracy(net, x_val_drawn, y_val), 6)
+            if len(y_val)
+            else 0.0,
             "lr_end": float(opt.lr),
+            "epoch_seconds": round(epoch_seconds, 1),
             "seconds": round(time.perf_counter() - started, 1),
         }
         history.append(record)
+        if epoch + 1 in wanted:
+            keep(epoch + 1)
         bar.write(
             f"epoch {epoch + 1}: train loss {record['train_loss']:.4f} acc "
             f"{record['train_accuracy']:.4f} | val loss {record['val_loss']:.4f} acc "
-            f"{record['val_accuracy']:.4f} | {record['seconds']:.0f}s"
+            f"{record['val_accuracy']:.4f} drawn {record['val_drawing_accuracy']:.4f} | "
+            f"{epoch_seconds:.0f}s ({record['seconds']:.0f}s)"
         )
 
-    test = evaluate(net, mnist_to_input(data.test_images), data.test_labels)
+    test = evaluate(net, x_test, data.test_labels)
+    out = Path(cfg.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    ckpt_path = checkpoints.checkpoints_path(out)
+    for rec, saved in zip(records, checkpoints.save_checkpoints(ckpt_path, states), strict=True):
+        rec["weights_sha256"] = saved["weights_sha256"]
     meta = {
         "name": "lenet-vis LeNet",
         "test_accuracy": test["accuracy"],
         "test_loss": round(test["loss"], 6),
         "per_class_accuracy": test["per_class_accuracy"],
         "confusion_matrix": test["confusion_matrix"],
+        "fixture_accuracy": records[-1]["fixture_accuracy"],
         "history": history,
+        "checkpoints": {"file": ckpt_path.name, "list": records},
         "training_seconds": round(time.perf_counter() - started, 1),
+        "augment_ms_per_batch": round(1000 * augment_seconds / max(cfg.epochs * steps, 1), 2),
         "seed": cfg.seed,
         "data_sha256": data.sha256,
         "train_size": len(y_train),
         "validation_size": len(y_val),
         "config": asdict(cfg),
     }
-    net.save(Path(cfg.out), meta)
+    net.save(out, meta)
     return net, net.metadata
 
 
-def misclassified(net: LeNet, images: np.ndarray, labels: np.ndarray) -> list[tuple[int, int]]:
-    """(index, predicted digit) of each uint8 (N, 28, 28) MNIST digit the network gets wrong."""
-    pred = net.predict(mnist_to_input(images)).argmax(axis=1)
-    return [(int(i), int(pred[i])) for i in np.flatnonzero(pred != labels)]
+def _drawn_validation(data, val_idx: np.ndarray, seed: int) -> np.ndarray:
+    """The drawing-style versions of the validation digits (N, 1, 32, 32), cached on disk."""
+    import hashlib
+
+    from lenet_vis.model.data import cache_dir
+    from lenet_vis.model.evaluate import drawing_style_inputs
+
+    key = hashlib.sha256(f"{data.sha256}|{seed}|".encode() + val_idx.tobytes()).hexdigest()
+    path = cache_dir() / f"drawn-validation-{key[:16]}.npy"
+    if path.exists():
+        return np.load(path, allow_pickle=False)
+    x = drawing_style_inputs(data.train_images[val_idx], seed=seed, progress=True)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    np.save(path, x)
+    return x
 
 
 def _step(opt, net: LeNet, flat_grads: dict) -> None:

@@ -82,3 +82,59 @@ def test_every_operation_documents_an_example(client):
             name = ref.get("$ref", "").split("/")[-1]
             example = op["responses"]["200"]["content"]["application/json"].get("example")
             assert example or schemas.get(name, {}).get("examples"), (method, path)
+
+
+def test_a_server_error_is_json_with_the_security_headers(caplog):
+    app = create_app(Settings())
+
+    async def boom():
+        raise RuntimeError("a bug")
+
+    app.add_api_route("/boom", boom)
+    with TestClient(app, raise_server_exceptions=False) as c:
+        r = c.get("/boom")
+    assert r.status_code == 500
+    assert r.json() == {
+        "detail": [{"loc": [], "msg": "internal server error", "type": "server_error"}]
+    }
+    assert "a bug" not in r.text
+    assert r.headers["x-content-type-options"] == "nosniff"
+    assert "frame-ancestors 'none'" in r.headers["content-security-policy"]
+
+
+def test_head_is_answered_on_every_get_route(client):
+    for path in ["/healthz", "/api/model", "/api/weights/fc3", "/", "/static/js/main.js"]:
+        got, head = client.get(path), client.head(path)
+        assert head.status_code == got.status_code == 200, path
+        assert head.content == b""
+        assert head.headers["content-type"] == got.headers["content-type"]
+        assert head.headers["content-length"] == got.headers["content-length"]
+        assert head.headers["x-content-type-options"] == "nosniff"
+
+
+def test_the_openapi_schema_states_the_bounds_the_server_enforces(client):
+    spec = client.get("/openapi.json").json()
+    schemas = spec["components"]["schemas"]
+    image = schemas["ImageInput"]["properties"]["image"]
+    assert (image["minItems"], image["maxItems"]) == (8, 1024)
+    assert (image["items"]["minItems"], image["items"]["maxItems"]) == (8, 1024)
+    assert (image["items"]["items"]["minimum"], image["items"]["items"]["maximum"]) == (0, 255)
+    assert schemas["ImageInput"]["oneOf"] == [
+        {"required": ["image"]},
+        {"required": ["image_base64"]},
+    ]
+    assert schemas["ImageInput"]["properties"]["image_base64"]["pattern"].startswith(
+        "^(data:image/(png|jpeg);base64,)?"
+    )
+    layers = schemas["PredictRequest"]["properties"]["layers"]["anyOf"][0]
+    from lenet_vis.model.geometry import layer_geometry
+
+    assert layers["items"]["enum"] == [g.name for g in layer_geometry()][1:]
+    assert schemas["BatchRequest"]["properties"]["images"]["maxItems"] == 64
+    path = spec["paths"]["/api/weights/{layer}"]["get"]["parameters"][0]["schema"]
+    assert path["enum"] == ["conv1", "conv2", "fc1", "fc2", "fc3"]
+    op = spec["paths"]["/api/predict"]["post"]
+    assert op["requestBody"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/PredictRequest"
+    }
+    assert {"408", "413", "415", "422", "503"} <= set(op["responses"])

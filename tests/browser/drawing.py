@@ -33,15 +33,27 @@ def draw(page, strokes, steps=6):
 
 
 def settle(page, timeout=10_000):
-    """Wait until no request is in flight and nothing is waiting to be sent."""
-    page.wait_for_function(
-        "() => window.lenetState && !window.lenetState.inFlight && !window.lenetState.dirty",
-        timeout=timeout,
+    """Wait until no request is in flight and nothing is waiting to be sent (aria-busy)."""
+    page.wait_for_selector("[data-testid=network][aria-busy=false]", timeout=timeout)
+
+
+def most_in_flight(page) -> int:
+    """The most requests in flight at once, from the page's "request" performance measures."""
+    return page.evaluate(
+        """() => {
+        const ev = performance.getEntriesByName('request').flatMap(
+          (e) => [[e.startTime, 1], [e.startTime + e.duration, -1]]);
+        ev.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+        let open = 0, most = 0;
+        for (const [, d] of ev) { open += d; most = Math.max(most, open); }
+        return most;
+      }"""
     )
 
 
 def hover_cell(page, layer, channel, y, x, click=False):
-    """Move the mouse over cell (y, x) of map `channel` of `layer`."""
+    """Move the mouse over cell (y, x) of map `channel` of `layer` (a unit's row and column in
+    the block of nodes of a dense layer)."""
     canvas = page.locator(f'[data-testid=layer-{layer}] canvas[data-channel="{channel}"]')
     canvas.scroll_into_view_if_needed()
     box = canvas.bounding_box()
@@ -51,3 +63,21 @@ def hover_cell(page, layer, channel, y, x, click=False):
     page.mouse.move(px, py)
     if click:
         page.mouse.click(px, py)
+
+
+def hover_unit(page, layer, unit, click=False):
+    """Move the mouse over unit `unit` of a dense layer (its nodes are laid out row by row)."""
+    canvas = page.locator(f"[data-testid=layer-{layer}] canvas")
+    cols = canvas.evaluate("c => c.width")
+    hover_cell(page, layer, 0, unit // cols, unit % cols, click=click)
+
+
+def windows(page):
+    """Every highlighted source window as (layer, channel, y, x, h, w)."""
+    return sorted(
+        tuple(int(v) if v.isdigit() else v for v in w)
+        for w in page.locator("[data-testid=source-window]").evaluate_all(
+            "els => els.map(e => [e.dataset.layer, e.dataset.channel, e.dataset.y, "
+            "e.dataset.x, e.dataset.h, e.dataset.w])"
+        )
+    )

@@ -1,26 +1,20 @@
 """The visualizer in a real Chromium against the real server and the real weights."""
 
-import base64
-
 import httpx
-import numpy as np
 import pytest
 
 from tests.browser.conftest import open_page, screenshot
-from tests.browser.drawing import STROKES, draw, hover_cell, settle
+from tests.browser.drawing import (
+    STROKES,
+    draw,
+    hover_cell,
+    hover_unit,
+    most_in_flight,
+    settle,
+    windows,
+)
 
 pytestmark = pytest.mark.browser
-
-
-def windows(page):
-    """Every highlighted source window as (layer, channel, y, x, h, w)."""
-    return sorted(
-        tuple(int(v) if v.isdigit() else v for v in w)
-        for w in page.locator("[data-testid=source-window]").evaluate_all(
-            "els => els.map(e => [e.dataset.layer, e.dataset.channel, e.dataset.y, "
-            "e.dataset.x, e.dataset.h, e.dataset.w])"
-        )
-    )
 
 
 @pytest.mark.parametrize("digit", [1, 7, 0])
@@ -38,11 +32,12 @@ def test_layers_update_while_drawing_not_only_at_stroke_end(page):
     page.mouse.down()
     for i in range(1, 30):
         page.mouse.move(box["x"] + 140, box["y"] + 40 + i * 6)
-    page.wait_for_function("() => window.lenetStats.requests > 0 && window.lenetState.data")
-    assert page.evaluate("window.lenetState.data !== null")  # answered before the mouse is up
+    # answered before the mouse is up
+    page.wait_for_function("() => document.querySelector('[data-testid=prediction]').textContent")
+    assert page.evaluate("performance.getEntriesByName('request').length") > 0
     page.mouse.up()
     settle(page)
-    assert page.evaluate("window.lenetStats.inFlightMax") == 1
+    assert most_in_flight(page) == 1
 
 
 def test_every_layer_is_drawn_in_network_order(page, live_server):
@@ -65,11 +60,14 @@ def test_hovering_a_pool2_cell_highlights_its_2x2_window_in_relu2(page, c, y, x)
 
 
 def test_hovering_a_conv2_cell_highlights_a_5x5_window_in_each_pool1_map(page):
+    page.get_by_test_id("show-pre").check()  # conv2 itself, before ReLU
     draw(page, STROKES[0])
     settle(page)
     hover_cell(page, "conv2", 9, 3, 4)
     assert windows(page) == [("pool1", ch, 3, 4, 5, 5) for ch in range(6)]
-    assert page.locator(".edges line").count() > 0
+    stage = page.get_by_test_id("network")
+    assert stage.get_attribute("data-edge-count") == "150"  # 5x5 in each of 6 maps
+    assert stage.get_attribute("data-edge-sources") == "pool1:150"
     field = page.locator("[data-testid=layer-input] .box.field")
     assert field.count() == 1  # the receptive field on the 32x32 input
 
@@ -77,39 +75,15 @@ def test_hovering_a_conv2_cell_highlights_a_5x5_window_in_each_pool1_map(page):
 def test_relu_and_dense_cells_show_their_sources(page):
     draw(page, STROKES[1])
     settle(page)
+    # relu1 is drawn in conv1's place: its cell reads, through conv1, a 5x5 input window
     hover_cell(page, "relu1", 2, 10, 11)
-    assert windows(page) == [("conv1", 2, 10, 11, 1, 1)]
-    hover_cell(page, "fc2", 0, 0, 3)
+    assert windows(page) == [("input", 0, 10, 11, 5, 5)]
+    assert "ReLU" in page.get_by_test_id("inspector").text_content()
+    page.get_by_test_id("show-pre").check()
+    hover_unit(page, "fc2", 3)
     found = windows(page)
     assert len(found) == 8 and {w[0] for w in found} == {"relu3"}
-
-
-def test_inspector_conv_numbers_match_the_api(page, live_server):
-    answers = []
-    page.on("response", lambda r: r.url.endswith("/api/predict") and answers.append(r))
-    draw(page, STROKES[7])
-    settle(page)
-    body = answers[-1].json()  # the answer the page shows now
-    pool1 = next(lay for lay in body["layers"] if lay["name"] == "pool1")
-    pool1 = np.frombuffer(base64.b64decode(pool1["data"]), "<f4").reshape(pool1["shape"])
-    w = httpx.get(f"{live_server}/api/weights/conv2").json()
-    weights, bias = np.asarray(w["weights"]), np.asarray(w["bias"])
-    c, y, x = 5, 2, 3
-    hover_cell(page, "conv2", c, y, x)
-    inspector = page.get_by_test_id("inspector")
-    grids = inspector.locator("table.numgrid")
-    assert grids.count() == 12  # a patch and a filter for each of the 6 input maps
-    for ch in range(6):
-        patch = np.array(grids.nth(2 * ch).locator("td").all_text_contents(), float)
-        filt = np.array(grids.nth(2 * ch + 1).locator("td").all_text_contents(), float)
-        assert np.allclose(patch, pool1[ch, y : y + 5, x : x + 5].ravel(), rtol=6e-3, atol=6e-3)
-        assert np.allclose(filt, weights[c, ch].ravel(), rtol=6e-3, atol=6e-3)
-    z = float(inspector.get_by_test_id("inspector-z").get_attribute("data-value"))
-    expected = float((pool1[:, y : y + 5, x : x + 5] * weights[c]).sum() + bias[c])
-    assert z == pytest.approx(expected, rel=1e-4, abs=1e-4)
-    conv2 = next(lay for lay in body["layers"] if lay["name"] == "conv2")
-    conv2 = np.frombuffer(base64.b64decode(conv2["data"]), "<f4").reshape(conv2["shape"])
-    assert z == pytest.approx(float(conv2[c, y, x]), rel=1e-4, abs=1e-4)
+    assert page.get_by_test_id("network").get_attribute("data-edge-sources") == "relu3:120"
 
 
 def test_click_pins_arrows_move_and_escape_releases(page):
@@ -158,11 +132,14 @@ def test_sample_loads_an_mnist_digit_and_its_label(page):
 
 def test_toggles_hide_pre_activations_and_share_one_scale(page):
     page.get_by_test_id("show-pre").uncheck()
-    for name in ("conv1", "conv2", "fc1", "fc2", "fc3"):
+    for name in ("conv1", "conv2", "fc1", "fc2"):
         assert page.get_by_test_id(f"layer-{name}").is_hidden()
-    assert page.get_by_test_id("layer-relu1").is_visible()
+    for name in ("relu1", "relu2", "relu3", "relu4", "fc3"):  # fc3 (logits) has no ReLU
+        assert page.get_by_test_id(f"layer-{name}").is_visible()
     page.get_by_test_id("show-pre").check()
     assert page.get_by_test_id("layer-conv1").is_visible()
+    # the pre-activations take the ReLU's place, in the same box
+    assert page.get_by_test_id("layer-relu1").is_hidden()
 
 
 def test_controls_are_labelled_and_reachable_by_keyboard(page):
@@ -172,7 +149,8 @@ def test_controls_are_labelled_and_reachable_by_keyboard(page):
     for _ in range(25):
         page.keyboard.press("Tab")
         seen.add(page.evaluate("document.activeElement.dataset.testid || ''"))
-    assert {"clear", "undo", "sample", "brush", "show-pre", "normalise"} <= seen
+    wanted = {"clear", "undo", "sample", "open-image", "brush", "show-pre", "normalise"}
+    assert wanted | {"view-3d", "copy-link", "network"} <= seen
 
 
 def test_phone_viewport_has_no_horizontal_scroll(phone):
@@ -190,7 +168,7 @@ def test_screenshots_at_both_sizes(browser, live_server):
         pg = open_page(browser, live_server, w, h)
         draw(pg, STROKES[7])
         settle(pg)
-        hover_cell(pg, "conv2", 4, 3, 3)
+        hover_cell(pg, "relu2", 4, 3, 3)
         path = screenshot(pg, f"visualizer-{w}x{h}")
         assert path.stat().st_size > 10_000
         assert pg.console_errors == []

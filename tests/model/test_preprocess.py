@@ -113,3 +113,27 @@ def test_drawing_style_digits_keep_98_percent(net, digits):
     x = drawing_style_inputs(images, seed=1)
     accuracy = (net.predict(x).argmax(axis=1) == labels).mean()
     assert accuracy >= 0.98, accuracy
+
+
+def test_network_input_is_the_one_path_with_one_blank_rule(digits):
+    from lenet_vis.model.preprocess import BLANK_MAX, network_input
+
+    ink = canvas_with(digits[0][0], 40, 90, 6)
+    inp = network_input(ink)
+    assert np.array_equal(inp.x, to_network_input(ink)) and inp.blank is False
+    # preprocess off: 28x28 is padded by 2, 32x32 taken as is, both scaled to 0-1
+    off = network_input(digits[0][0], preprocess=False)
+    assert np.array_equal(off.x[2:30, 2:30], digits[0][0] / np.float32(255))
+    assert off.x[:2].max() == 0 and off.blank is False
+    padded = np.pad(digits[0][0], 2)
+    assert np.array_equal(network_input(padded, preprocess=False).x, off.x)
+    with pytest.raises(ValueError, match="28x28 or 32x32"):
+        network_input(np.zeros((30, 30)), preprocess=False)
+    # the same rule with preprocessing on and off: brightest ink under 16 of 255 is blank
+    for peak, blank in [(BLANK_MAX - 1, True), (BLANK_MAX, False)]:
+        faint = np.zeros((28, 28))
+        faint[10:18, 12:15] = peak
+        assert network_input(faint).blank is blank
+        assert network_input(faint, preprocess=False).blank is blank
+        assert is_blank(faint) is blank
+        assert network_input(faint).x.any() is not blank

@@ -2,159 +2,69 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
-from pydantic import BaseModel, ConfigDict, Field
 
-from lenet_vis.app import inference
-from lenet_vis.app.deps import JSON_BODY, NetDep, SettingsDep
+from lenet_vis.app import codec
+from lenet_vis.app.config import Settings
+from lenet_vis.app.deps import CpuDep, NetDep, SettingsDep, json_body, openapi_body
 from lenet_vis.app.errors import InputError
-from lenet_vis.app.schemas import CLIENT_ERRORS, SEVEN, ImageInput
+from lenet_vis.app.schemas import (
+    CLIENT_ERRORS,
+    COMPUTE_ERRORS,
+    ConvolveRequest,
+    GradientRequest,
+    GradientResponse,
+    MatrixResponse,
+    PoolRequest,
+    SizeResponse,
+)
 from lenet_vis.model import lessons
 from lenet_vis.model.layers import ShapeError
+from lenet_vis.model.lenet import LeNet
 
 router = APIRouter(prefix="/api", tags=["learn"])
-LESSON_IMAGE = [[1, 1, 1, 0, 0], [0, 1, 1, 1, 0], [0, 0, 1, 1, 1], [0, 0, 1, 1, 0], [0, 1, 1, 0, 0]]
-LESSON_KERNEL = [[1, 0, 1], [0, 1, 0], [1, 0, 1]]
-MATRIX_SIDES = (1, 256)  # im2col of a 256x256 image with an 11x11 kernel is 63 MB; bounded
-VALUES = (-1e6, 1e6)
 
 
-class ConvolveRequest(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "examples": [
-                {"image": LESSON_IMAGE, "kernel": LESSON_KERNEL, "stride": 1, "padding": 0}
-            ]
-        },
-    )
-
-    image: list[list[float]] = Field(..., description="H x W numbers (1 <= H, W <= 256).")
-    kernel: list[list[float]] = Field(..., description="A square K x K filter, K <= 11.")
-    stride: int = Field(1, ge=1, le=8)
-    padding: int = Field(0, ge=0, le=8)
-
-
-class MatrixResponse(BaseModel):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [{"output": [[4, 3, 4], [2, 4, 3], [2, 3, 4]], "shape": [3, 3]}]
-        }
-    )
-
-    output: list[list[float]]
-    shape: list[int]
-    winners: list[list[int]] | None = Field(
-        None, description="max pooling: the winning cell of each window (row-major index)"
-    )
-
-
-class PoolRequest(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "examples": [
-                {
-                    "image": [[1, 1, 2, 4], [5, 6, 7, 8], [3, 2, 1, 0], [1, 2, 3, 4]],
-                    "size": 2,
-                    "stride": 2,
-                    "mode": "max",
-                }
-            ]
-        },
-    )
-
-    image: list[list[float]] = Field(..., description="H x W numbers (1 <= H, W <= 256).")
-    size: int = Field(2, ge=1, le=8)
-    stride: int = Field(2, ge=1, le=8)
-    mode: Literal["max", "average", "sum"] = "max"
-
-
-class SizeResponse(BaseModel):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "fits": True,
-                    "output_size": 28,
-                    "depth": 6,
-                    "formula": "(32 - 5 + 2*0) / 1 + 1 = 28",
-                    "reason": None,
-                }
-            ]
-        }
-    )
-
-    fits: bool = Field(..., description="Whether the filter fits a whole number of times.")
-    output_size: int | None
-    depth: int
-    formula: str
-    reason: str | None = Field(None, description="Why it does not fit, in words.")
-
-
-class GradientRequest(ImageInput):
-    model_config = ConfigDict(
-        extra="forbid", json_schema_extra={"examples": [{"image": SEVEN, "target": 3}]}
-    )
-
-    target: int = Field(..., ge=0, le=9, description="The digit to move towards.")
-    preprocess: bool = True
-
-
-class GradientResponse(BaseModel):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "target": 3,
-                    "loss": 9.2,
-                    "gradient": [[0.0] * 32] * 32,
-                    "input": [[0.0] * 32] * 32,
-                    "probabilities": [0, 0, 0, 0.0001, 0, 0, 0, 0.9999, 0, 0],
-                    "prediction": 7,
-                    "blank": False,
-                }
-            ]
-        }
-    )
-
-    target: int
-    loss: float
-    gradient: list[list[float]] = Field(..., description="dLoss/dInput, 32x32.")
-    input: list[list[float]]
-    probabilities: list[float]
-    prediction: int
-    blank: bool
+def convolve_request(body: ConvolveRequest) -> bytes:
+    image = codec.check_matrix(body.image, ["body", "image"])
+    kernel = codec.check_matrix(body.kernel, ["body", "kernel"], "kernel")
+    if kernel.shape[0] != kernel.shape[1]:
+        raise InputError(["body", "kernel"], f"the kernel must be square, not {kernel.shape}")
+    out = lessons.convolve2d(image, kernel, body.stride, body.padding)
+    return codec.dumps({"output": out, "shape": list(out.shape)})
 
 
 @router.post(
     "/convolve",
     response_model=MatrixResponse,
-    **JSON_BODY,
+    responses=COMPUTE_ERRORS,
+    openapi_extra=openapi_body(ConvolveRequest),
 )
-async def convolve(body: ConvolveRequest) -> Response:
+async def convolve(
+    body: Annotated[ConvolveRequest, json_body(ConvolveRequest)], cpu: CpuDep
+) -> Response:
     """Slide `kernel` over `image` with the network's own convolution layer."""
-    image = inference.check_matrix(body.image, ["body", "image"], MATRIX_SIDES, VALUES)
-    kernel = inference.check_matrix(body.kernel, ["body", "kernel"], (1, 11), VALUES, "kernel")
-    if kernel.shape[0] != kernel.shape[1]:
-        raise InputError(["body", "kernel"], f"the kernel must be square, not {kernel.shape}")
-    out = lessons.convolve2d(image, kernel, body.stride, body.padding)
-    return inference.json_response({"output": out, "shape": list(out.shape)})
+    return codec.json_response(await cpu.run(convolve_request, body))
+
+
+def pool_request(body: PoolRequest) -> bytes:
+    image = codec.check_matrix(body.image, ["body", "image"])
+    out, winners = lessons.pool2d(image, body.size, body.stride, body.mode)
+    return codec.dumps({"output": out, "shape": list(out.shape), "winners": winners})
 
 
 @router.post(
     "/pool",
     response_model=MatrixResponse,
-    **JSON_BODY,
+    responses=COMPUTE_ERRORS,
+    openapi_extra=openapi_body(PoolRequest),
 )
-async def pool(body: PoolRequest) -> Response:
+async def pool(body: Annotated[PoolRequest, json_body(PoolRequest)], cpu: CpuDep) -> Response:
     """Max, average or sum pooling of `image`."""
-    image = inference.check_matrix(body.image, ["body", "image"], MATRIX_SIDES, VALUES)
-    out, winners = lessons.pool2d(image, body.size, body.stride, body.mode)
-    return inference.json_response({"output": out, "shape": list(out.shape), "winners": winners})
+    return codec.json_response(await cpu.run(pool_request, body))
 
 
 @router.get("/feature-map-size", response_model=SizeResponse, responses=CLIENT_ERRORS)
@@ -180,24 +90,34 @@ async def feature_map_size(
     return SizeResponse(fits=True, output_size=size, depth=depth, formula=f"{formula} = {size}")
 
 
-@router.post(
-    "/gradient",
-    response_model=GradientResponse,
-    **JSON_BODY,
-)
-async def gradient(body: GradientRequest, net: NetDep, settings: SettingsDep) -> Response:
-    """The loss of the drawing against `target` and its gradient on the 32x32 input pixels."""
-    ink = inference.ink_from(body, settings, ["body"])
-    x, blank = inference.network_input(ink, body.preprocess, ["body", "image"])
-    loss, grad, probs = lessons.input_gradient(net, x, body.target)
-    return inference.json_response(
+def gradient_request(net: LeNet, settings: Settings, body: GradientRequest) -> bytes:
+    opened = codec.open_item(body, settings, ["body"])
+    inp = codec.item_input(opened, body.preprocess, ["body"], body.image is None)
+    loss, grad, probs = lessons.input_gradient(net, inp.x, body.target)
+    return codec.dumps(
         {
             "target": body.target,
             "loss": float(loss),
             "gradient": grad,
-            "input": x,
+            "input": inp.x,
             "probabilities": probs.tolist(),
             "prediction": int(probs.argmax()),
-            "blank": blank,
+            "blank": inp.blank,
         }
     )
+
+
+@router.post(
+    "/gradient",
+    response_model=GradientResponse,
+    responses=COMPUTE_ERRORS,
+    openapi_extra=openapi_body(GradientRequest),
+)
+async def gradient(
+    body: Annotated[GradientRequest, json_body(GradientRequest)],
+    net: NetDep,
+    settings: SettingsDep,
+    cpu: CpuDep,
+) -> Response:
+    """The loss of the drawing against `target` and its gradient on the 32x32 input pixels."""
+    return codec.json_response(await cpu.run(gradient_request, net, settings, body))

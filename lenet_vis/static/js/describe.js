@@ -3,6 +3,7 @@
 // Pure: no DOM, no module state.
 import { sourceWindow, receptiveField, dims, isMap, flatIndex, cellOf } from "./geometry.js";
 import { explainConv, explainPool, explainDense, explainSoftmax, explainRelu } from "./explain.js";
+import { cellLabel } from "./label.js";
 
 /**
  * ctx: {byName (indexLayers of /api/model), weights ({layer: {W, b}}), layers (name ->
@@ -10,7 +11,8 @@ import { explainConv, explainPool, explainDense, explainSoftmax, explainRelu } f
  * Returns {cell, pinned, value, field, windows: [{layer, c, y, x, h, w, winner?}],
  *          edges: [{layer, c, y, x, weight, contribution, winner?}], explanation}.
  * weight is null where no weight is involved (pooling, softmax); contribution is w*x for conv
- * and dense edges and the source value otherwise.
+ * and dense edges and the source value otherwise. explanation (explain.js, with `label`, the
+ * cell in words) is what the inspector reads out.
  */
 export function describe(ctx, cell) {
   const { byName, weights, layers } = ctx;
@@ -52,7 +54,7 @@ export function describe(ctx, cell) {
       break;
     }
     case "relu": {
-      sel.explanation = explainRelu(byName, layers, g.name, cell);
+      sel.explanation = explainRelu(byName, layers, g.name, cell, weights?.[g.source] ?? null);
       sel.windows.push({ ...win, c: cell.c });
       const v = x[flatIndex(src, cell.c, cell.y, cell.x)];
       sel.edges.push({ layer: src.name, c: cell.c, y: cell.y, x: cell.x, weight: 1, contribution: v });
@@ -86,5 +88,6 @@ export function describe(ctx, cell) {
     default:
       sel.explanation = { kind: "input", value: sel.value };
   }
+  sel.explanation.label = cellLabel(byName, cell, sel.value);
   return sel;
 }

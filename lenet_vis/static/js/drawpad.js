@@ -1,10 +1,11 @@
 // The draw pad: white ink on black, round brush, Pointer Events (mouse, touch, pen).
 // Render module: owns its canvas; tells the page when the drawing changes.
+import { padPoint } from "./urlstate.js";
 
 export class DrawPad {
   /**
    * canvas: the visible <canvas>; onChange(reason) is called while drawing ("draw"), at the end
-   * of a stroke ("stroke"), and on "clear", "undo" and "sample".
+   * of a stroke ("stroke"), and on "clear", "undo", "sample", "image" and "strokes".
    */
   constructor(canvas, onChange) {
     this.canvas = canvas;
@@ -21,6 +22,19 @@ export class DrawPad {
     canvas.addEventListener("pointermove", (e) => this.move(e));
     for (const type of ["pointerup", "pointercancel"]) canvas.addEventListener(type, (e) => this.up(e));
     window.addEventListener("resize", () => this.resize());
+    // an image file dropped on the pad is drawn on it and read like a drawing
+    canvas.addEventListener("dragover", (e) => {
+      e.preventDefault();
+      canvas.classList.add("dropping");
+    });
+    canvas.addEventListener("dragleave", () => canvas.classList.remove("dropping"));
+    canvas.addEventListener("drop", (e) => {
+      e.preventDefault();
+      canvas.classList.remove("dropping");
+      const file = e.dataTransfer?.files?.[0];
+      if (file) this.onFile(file);
+    });
+    this.onFile = () => {}; // set by the page: (file) => ...
   }
 
   resize() {
@@ -32,7 +46,8 @@ export class DrawPad {
 
   point(e) {
     const r = this.canvas.getBoundingClientRect();
-    return [((e.clientX - r.left) / r.width) * this.size, ((e.clientY - r.top) / r.height) * this.size];
+    // whole pad pixels, as the URL keeps them, so a reopened link draws exactly this
+    return padPoint(((e.clientX - r.left) / r.width) * this.size, ((e.clientY - r.top) / r.height) * this.size);
   }
 
   down(e) {
@@ -72,6 +87,55 @@ export class DrawPad {
     else this.base = null;
     this.redraw();
     this.onChange("undo");
+  }
+
+  /**
+   * Replace the strokes by [{size, points: [[x, y], ...]}] in pad coordinates (0-280);
+   * keepBase keeps a loaded digit under them.
+   */
+  setStrokes(strokes, { keepBase = false } = {}) {
+    if (!keepBase) this.base = null;
+    this.strokes = strokes.map((s) => ({ size: s.size, points: s.points.map(([x, y]) => [x, y]) }));
+    this.redraw();
+    this.onChange("strokes");
+  }
+
+  /**
+   * Draw an image (PNG or JPEG file or blob) on the pad, scaled to fit; dark ink on a light
+   * ground is turned into the pad's light ink on black. Rejects when it is not an image.
+   */
+  async loadImage(blob) {
+    const bitmap = await createImageBitmap(blob);
+    const base = document.createElement("canvas");
+    base.width = base.height = this.size;
+    const ctx = base.getContext("2d");
+    ctx.fillStyle = "#000";
+    ctx.fillRect(0, 0, this.size, this.size);
+    const k = Math.min(this.size / bitmap.width, this.size / bitmap.height);
+    const [w, h] = [bitmap.width * k, bitmap.height * k];
+    ctx.drawImage(bitmap, (this.size - w) / 2, (this.size - h) / 2, w, h);
+    bitmap.close?.();
+    const img = ctx.getImageData(0, 0, this.size, this.size);
+    if (borderMean(img, (this.size - w) / 2, (this.size - h) / 2) > 127) {
+      for (let i = 0; i < img.data.length; i += 4) {
+        for (let j = 0; j < 3; j++) img.data[i + j] = 255 - img.data[i + j];
+      }
+      // the letterbox bands were black; inverted they turned white: make them black again
+      ctx.putImageData(img, 0, 0);
+      ctx.fillStyle = "#000";
+      if (w < this.size) {
+        ctx.fillRect(0, 0, (this.size - w) / 2, this.size);
+        ctx.fillRect((this.size + w) / 2, 0, this.size, this.size);
+      }
+      if (h < this.size) {
+        ctx.fillRect(0, 0, this.size, (this.size - h) / 2);
+        ctx.fillRect(0, (this.size + h) / 2, this.size, this.size);
+      }
+    }
+    this.base = base;
+    this.strokes = [];
+    this.redraw();
+    this.onChange("image");
   }
 
   get isEmpty() {
@@ -134,4 +198,21 @@ export class DrawPad {
     ctx.drawImage(this.canvas, 0, 0, this.exportSize, this.exportSize);
     return this.out.toDataURL("image/png");
   }
+}
+
+/** Mean brightness of the image's border ring (inside the letterbox at x0, y0). */
+function borderMean(img, x0, y0) {
+  const { width, height, data } = img;
+  const [l, t] = [Math.ceil(x0), Math.ceil(y0)];
+  const [r, b] = [width - 1 - l, height - 1 - t];
+  let sum = 0;
+  let n = 0;
+  const add = (x, y) => {
+    const i = 4 * (y * width + x);
+    sum += (data[i] + data[i + 1] + data[i + 2]) / 3;
+    n += 1;
+  };
+  for (let x = l; x <= r; x++) { add(x, t); add(x, b); }
+  for (let y = t; y <= b; y++) { add(l, y); add(r, y); }
+  return n ? sum / n : 0;
 }

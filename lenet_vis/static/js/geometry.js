@@ -62,16 +62,13 @@ export function cellOf(layer, i) {
   return { c: Math.floor(i / (h * w)), y: Math.floor(i / w) % h, x: i % w };
 }
 
-/** Move a cell by (dy, dx) within its map, clamped; vectors move along their units. */
-export function moveCell(layer, cell, dy, dx) {
+/**
+ * Move a cell by (dy, dx) within its map and by dc maps, clamped to the layer; a vector's
+ * units are one line, so every step moves along it.
+ */
+export function moveCell(layer, cell, dy, dx, dc = 0) {
   const [n, h, w] = dims(layer);
-  if (!isMap(layer)) {
-    const c = Math.min(n - 1, Math.max(0, cell.c + dx + dy));
-    return { c, y: 0, x: 0 };
-  }
-  return {
-    c: Math.min(n - 1, cell.c),
-    y: Math.min(h - 1, Math.max(0, cell.y + dy)),
-    x: Math.min(w - 1, Math.max(0, cell.x + dx)),
-  };
+  const clamp = (v, hi) => Math.min(hi, Math.max(0, v));
+  if (!isMap(layer)) return { c: clamp(cell.c + dx + dy + dc, n - 1), y: 0, x: 0 };
+  return { c: clamp(cell.c + dc, n - 1), y: clamp(cell.y + dy, h - 1), x: clamp(cell.x + dx, w - 1) };
 }

@@ -1,16 +1,20 @@
-// Wiring: one state object; the draw pad, the network, the inspector and the prediction
-// are views updated from it. At most one request is in flight: when its answer comes, the
-// newest drawing goes next if it changed.
+// Wiring: one state object; the draw pad, the network (2D or 3D), the inspector and the
+// verdict are views updated from it. At most one request is in flight: when its answer comes,
+// the newest drawing goes next if it changed. Measurements are performance marks and measures
+// ("pointer-to-repaint", "repaint", "hover-to-edges", "request", "ready").
 import * as api from "./api.js";
 import { decodePrediction, decodeWeights } from "./decode.js";
-import { indexLayers, moveCell } from "./geometry.js";
+import { indexLayers, moveCell, flatIndex } from "./geometry.js";
+import { movesCell, nextCell } from "./navigate.js";
 import { describe } from "./describe.js";
+import { cellLabel } from "./label.js";
 import { legendGradient } from "./colour.js";
 import { DrawPad } from "./drawpad.js";
 import { saveDrawing } from "./drawing.js";
 import { NetworkView } from "./network.js";
 import { Inspector } from "./inspector.js";
 import { PredictionView } from "./probs.js";
+import { Stage3D } from "./stage3d.js";
 
 const $ = (id) => document.querySelector(`[data-testid="${id}"]`);
 
@@ -18,88 +22,145 @@ const state = {
   model: null, // GET /api/model
   byName: {},
   weights: {}, // layer -> {W, b}, fetched once
-  data: null, // the latest decoded prediction
+  data: null, // the latest decoded prediction, null when the pad is empty
   selection: null, // {layer, c, y, x}
   pinned: false,
   normalise: "map", // or "layer"
-  showPre: true,
+  showPre: false, // the conv and dense columns show their values before ReLU
+  view: "2d", // or "3d"
+  sample: null, // {index, label} when a sample digit is on the pad
+  ready: false,
   inFlight: false,
   dirty: false,
-  inputAt: null, // performance.now() of the newest pointer event not yet shown
-  sample: null, // {index, label} when a sample digit is on the pad
+  inputAt: null, // performance.now() of the oldest pointer event not yet shown
+  codec: null, // the URL-state module, loaded once (a promise)
 };
-window.lenetStats = { latencies: [], open: 0, inFlightMax: 0, requests: 0 };
-window.lenetState = state; // read by the browser tests and the benchmark
-
-let pad, network, inspector, prediction;
+const views = {}; // pad, network, stage3d, inspector, prediction: made once in main()
 
 async function main() {
+  const stage = $("network");
   state.model = await api.getModel();
   state.byName = indexLayers(state.model.layers);
   const withWeights = state.model.layers.filter((l) => l.parameters > 0).map((l) => l.name);
   await Promise.all(withWeights.map(async (name) => {
     state.weights[name] = decodeWeights(await api.getWeights(name));
   }));
-  network = new NetworkView($("network"), state.model, { hover, pin, leave });
-  inspector = new Inspector($("inspector"));
-  prediction = new PredictionView($("prediction"), $("confidence"), $("probabilities"));
-  pad = new DrawPad($("draw-pad"), onDrawingChange);
+  $("stage-message").remove();
+  const handlers = { hover, pin, leave };
+  views.network = new NetworkView(stage, state.model, handlers);
+  views.stage3d = new Stage3D($("stage-3d"), state.model, handlers);
+  views.inspector = new Inspector($("inspector"));
+  views.prediction = new PredictionView($("prediction"), $("confidence"), $("probabilities"));
+  views.pad = new DrawPad($("draw-pad"), onDrawingChange);
+  views.pad.onFile = openImage;
   $("legend-scale").style.background = legendGradient();
+  $("hint").textContent = matchMedia("(hover: none)").matches
+    ? "Tap any cell to pin it: its inputs light up and the inspector shows the arithmetic."
+    : "Hover any cell to see every input it reads; click to pin; arrows, [ ] and Page Up/Down move it.";
   wireControls();
-  network.update(state);
-  const asked = new URLSearchParams(location.search).get("sample");
-  if (asked !== null) await loadSample(Number(asked));
+  views.network.update(state);
+  views.prediction.update(null);
+  await restore();
+  state.ready = true;
+  setBusy();
+  performance.measure("ready", { start: 0, end: performance.now() });
   document.body.dataset.ready = "true";
 }
 
 function wireControls() {
-  $("clear").addEventListener("click", () => { state.sample = null; pad.clear(); });
-  $("undo").addEventListener("click", () => pad.undo());
+  $("clear").addEventListener("click", () => { state.sample = null; views.pad.clear(); });
+  $("undo").addEventListener("click", () => views.pad.undo());
   $("sample").addEventListener("click", () => loadSample());
-  $("brush").addEventListener("input", (e) => { pad.brush = Number(e.target.value); });
+  $("brush").addEventListener("input", (e) => { views.pad.brush = Number(e.target.value); });
+  $("open-image").addEventListener("change", (e) => {
+    const file = e.target.files?.[0];
+    if (file) openImage(file);
+    e.target.value = "";
+  });
   $("normalise").addEventListener("change", (e) => {
     state.normalise = e.target.checked ? "layer" : "map";
-    network.update(state);
+    refresh();
   });
   $("show-pre").addEventListener("change", (e) => {
     state.showPre = e.target.checked;
-    network.update(state);
-    render();
+    refresh();
   });
+  $("view-3d").addEventListener("click", () => setView(state.view === "3d" ? "2d" : "3d"));
+  $("copy-link").addEventListener("click", copyLink);
+  $("unpin").addEventListener("click", release);
   document.addEventListener("keydown", onKey);
-  // keyboard users reach the network too: focusing it pins its first cell
+  // keyboard users reach the network too: focusing it pins a cell of the input
   const stage = $("network");
-  stage.tabIndex = 0;
-  stage.setAttribute("aria-label", "The network. Arrow keys move the pinned cell, Page Up and Page Down change layer, Escape releases.");
   stage.addEventListener("focus", () => {
-    if (!state.selection) pin({ layer: state.model.layers[0].name, c: 0, y: 0, x: 0 });
+    if (!stage.matches(":focus-visible")) return; // a click or tap pins its own cell
+    if (!state.selection || !state.pinned) pin({ layer: state.model.layers[0].name, c: 0, y: 0, x: 0 });
   });
+}
+
+/** The toggles changed: repaint, and say so in the URL. */
+function refresh() {
+  views.network.update(state);
+  views.stage3d.update(state);
+  render();
+  syncURL();
 }
 
 async function loadSample(index) {
-  const s = await api.getSample(Number.isInteger(index) ? index : undefined);
-  state.sample = { index: s.index, label: s.label };
-  $("sample-label").textContent = `MNIST test digit #${s.index}, labelled ${s.label}`;
-  pad.loadDigit(s.image);
+  try {
+    const s = await api.getSample(Number.isInteger(index) ? index : undefined);
+    state.sample = { index: s.index, label: s.label };
+    $("sample-label").textContent = `MNIST test digit #${s.index}, labelled ${s.label}`;
+    views.pad.loadDigit(s.image);
+  } catch (err) {
+    showError(`Could not load a sample digit: ${err.message}`);
+  }
+}
+
+async function openImage(file) {
+  if (!/^image\/(png|jpeg)$/.test(file.type)) {
+    showError(`Only PNG or JPEG images can be read; "${file.name}" is ${file.type || "of an unknown type"}.`);
+    return;
+  }
+  try {
+    state.sample = null;
+    await views.pad.loadImage(file);
+    $("sample-label").textContent = `Your image: ${file.name}`;
+  } catch {
+    showError(`"${file.name}" could not be read as an image.`);
+  }
+}
+
+function showError(text) {
+  $("error").textContent = text;
 }
 
 function onDrawingChange(reason) {
-  if (reason === "stroke") prediction.scheduleChart();
   // the lessons work on this drawing; stored when a stroke ends, not on every move
-  if (reason !== "draw") saveDrawing(pad.isEmpty ? null : pad.toPNG());
+  if (reason !== "draw") saveDrawing(views.pad.isEmpty ? null : views.pad.toPNG());
   if (reason === "draw" || reason === "stroke") {
     if (state.inputAt === null) state.inputAt = performance.now();
-    if (reason === "draw" && state.sample && !pad.base) state.sample = null;
   }
   if (reason === "clear") $("sample-label").textContent = "";
-  if (pad.isEmpty) {
+  if ($("pad-prompt").hidden === views.pad.isEmpty) $("pad-prompt").hidden = !views.pad.isEmpty;
+  if (reason !== "draw") syncURL();
+  if (views.pad.isEmpty) {
     state.data = null;
     state.dirty = false;
+    state.inputAt = null;
     showResult();
+    setBusy();
     return;
   }
   state.dirty = true;
+  setBusy();
   sendIfIdle();
+}
+
+/** aria-busy on the stage: an answer is pending (or the model is loading). */
+function setBusy() {
+  const busy = String(!state.ready || state.inFlight || state.dirty);
+  const stage = $("network");
+  if (stage.getAttribute("aria-busy") !== busy) stage.setAttribute("aria-busy", busy);
 }
 
 async function sendIfIdle() {
@@ -108,52 +169,55 @@ async function sendIfIdle() {
   state.dirty = false;
   const started = state.inputAt;
   state.inputAt = null;
-  const stats = window.lenetStats;
-  stats.requests += 1;
-  stats.open += 1; // counted around the fetch itself, so the benchmark can check the rule
-  stats.inFlightMax = Math.max(stats.inFlightMax, stats.open);
+  const sent = performance.now();
   let body;
   try {
-    body = await api.predict(pad.toPNG());
-    $("error").textContent = "";
+    body = await api.predict(views.pad.toPNG());
+    if ($("error").textContent.startsWith("The server said")) showError("");
   } catch (err) {
-    $("error").textContent = `The server said: ${err.message}`;
+    showError(`The server said: ${err.message}`);
     return;
   } finally {
-    stats.open -= 1;
+    performance.measure("request", { start: sent, end: performance.now() });
     state.inFlight = false;
+    setBusy();
   }
   sendIfIdle(); // the newest drawing goes out while this answer is drawn
-  if (!pad.isEmpty) state.data = decodePrediction(body);
+  if (!views.pad.isEmpty) state.data = decodePrediction(body);
   showResult();
   if (started !== null) {
-    // time from the pointer event to the frame with the repainted layers
-    requestAnimationFrame(() => stats.latencies.push(performance.now() - started));
+    // from the pointer event to the frame with the repainted layers
+    requestAnimationFrame(() => performance.measure("pointer-to-repaint", { start: started, end: performance.now() }));
   }
 }
 
 function showResult() {
-  performance.mark("render-start");
-  network.update(state);
-  prediction.update(state.data, pad.active !== null);
+  const t0 = performance.now();
+  views.network.update(state);
+  views.prediction.update(state.data);
+  performance.measure("repaint", { start: t0, end: performance.now() });
+  views.stage3d.update(state);
   const d = state.data;
   $("announce").textContent = !d ? "" : d.blank ? "No ink." : `Prediction: ${d.prediction}`;
   render();
-  performance.measure("render", "render-start");
 }
 
 // ---------------------------------------------------------------- selection and hover
 
-function hover(cell) {
-  if (state.pinned) return;
+const sameCell = (a, b) => a && b && a.layer === b.layer && a.c === b.c && a.y === b.y && a.x === b.x;
+
+function hover(cell, e) {
+  if (state.pinned || sameCell(cell, state.selection)) return;
   state.selection = cell;
-  render();
+  render(e, performance.now());
 }
 
 function pin(cell) {
   state.selection = cell;
   state.pinned = true;
-  render();
+  render()?.scrollIntoView({ block: "nearest", inline: "nearest" });
+  announceCell();
+  syncURL();
 }
 
 function leave() {
@@ -162,45 +226,188 @@ function leave() {
   render();
 }
 
-function onKey(e) {
-  if (!state.selection) return;
-  if (e.key === "Escape") {
-    state.pinned = false;
-    state.selection = null;
-    render();
-    return;
-  }
-  const moves = { ArrowUp: [-1, 0], ArrowDown: [1, 0], ArrowLeft: [0, -1], ArrowRight: [0, 1] };
-  const layerStep = { PageUp: -1, PageDown: 1 }[e.key];
-  if (!state.pinned || (!moves[e.key] && !layerStep) || e.target.closest?.("input, button")) return;
-  e.preventDefault();
-  let g = state.byName[state.selection.layer];
-  if (layerStep) { // the same place, as near as it fits, in the previous or next visible layer
-    const visible = state.model.layers.filter((l) => state.showPre || !["conv", "dense"].includes(l.kind));
-    const i = visible.findIndex((l) => l.name === g.name) + layerStep;
-    if (i < 0 || i >= visible.length) return;
-    g = state.byName[visible[i].name];
-    const cell = moveCell(g, state.selection, 0, 0);
-    state.selection = { layer: g.name, ...cell };
-  } else {
-    state.selection = { layer: g.name, ...moveCell(g, state.selection, ...moves[e.key]) };
-  }
+function release() {
+  state.pinned = false;
+  state.selection = null;
   render();
+  announceCell();
+  syncURL();
 }
 
-function render() {
-  if (!state.selection) {
-    network.highlight(null);
-    inspector.update(null);
+/**
+ * What a cell is made of. A ReLU drawn in the place of its conv or dense layer reads, through
+ * that layer, the layer before: its edges and arithmetic are those of the cell before ReLU
+ * (whose explanation ends with ReLU(z)).
+ */
+function describeCell(cell) {
+  const g = state.byName[cell.layer];
+  const slot = views.network.slotOf(cell.layer);
+  const through = g.kind === "relu" && slot.names[0] === g.source ? { ...cell, layer: g.source } : cell;
+  const layers = state.data?.layers ?? null;
+  return describe({ byName: state.byName, weights: state.weights, layers, pinned: state.pinned }, through);
+}
+
+/**
+ * Draw the selection everywhere. e: the pointer event that moved it, handled from `started`:
+ * measured as "hover-to-edges" (from the event) and "edges" (the page's own work).
+ */
+function render(e, started) {
+  const sel = state.selection ? describeCell(state.selection) : null;
+  const ring = views.network.highlight(sel);
+  if (e) {
+    const end = performance.now();
+    performance.measure("hover-to-edges", { start: e.timeStamp, end });
+    performance.measure("edges", { start: started, end });
+  }
+  views.stage3d.highlight(sel);
+  views.inspector.update(sel?.explanation ? sel : null);
+  $("vis").classList.toggle("has-pin", state.pinned);
+  return ring;
+}
+
+/** The aria-live line that reads the pinned cell. */
+function announceCell() {
+  const s = state.selection;
+  if (!state.pinned || !s) {
+    $("announce-cell").textContent = "";
     return;
   }
-  const sel = describe({ ...state, layers: state.data?.layers }, state.selection);
-  network.highlight(sel);
-  inspector.update(sel.explanation ? sel : null);
+  const g = state.byName[s.layer];
+  const values = state.data?.layers?.[s.layer];
+  const v = values ? values[flatIndex(g, s.c, s.y, s.x)] : null;
+  $("announce-cell").textContent = cellLabel(state.byName, s, v);
+}
+
+function onKey(e) {
+  if (!state.selection || !state.pinned) return;
+  if (e.target.closest?.("input, button, textarea, select")) return;
+  if (e.key === "Escape") {
+    release();
+    return;
+  }
+  if (!movesCell(e.key)) return;
+  e.preventDefault();
+  const net = views.network;
+  const shownAs = net.shown(net.slotOf(state.selection.layer), state.showPre);
+  const next = nextCell(state.byName, net.visibleLayers(state.showPre), shownAs, state.selection, e.key);
+  if (!next) return;
+  state.selection = next;
+  const ring = render();
+  ring?.scrollIntoView({ block: "nearest", inline: "nearest" });
+  announceCell();
+  syncURL();
+}
+
+// ---------------------------------------------------------------- 2D / 3D
+
+async function setView(view) {
+  const button = $("view-3d");
+  if (view === "3d") {
+    const why = await views.stage3d.show(state);
+    if (why) {
+      button.textContent = why;
+      button.disabled = true;
+      view = "2d";
+    } else {
+      views.stage3d.highlight(state.selection ? describeCell(state.selection) : null);
+    }
+  } else {
+    views.stage3d.hide();
+  }
+  state.view = view;
+  button.setAttribute("aria-pressed", String(view === "3d"));
+  $("network").hidden = view === "3d";
+  syncURL();
+}
+
+// ---------------------------------------------------------------- the view is a link
+
+function codec() {
+  state.codec ??= import("./urlstate.js").catch(() => null);
+  return state.codec;
+}
+
+/** The page state as the URL-state codec takes it. */
+function linkState() {
+  const pad = views.pad;
+  return {
+    strokes: pad.strokes.map((s) => ({ size: s.size, points: s.points })),
+    sample: state.sample ? state.sample.index : null,
+    pinned: state.pinned && state.selection ? { ...state.selection } : null,
+    view: state.view,
+    showPre: state.showPre,
+    normalise: state.normalise,
+  };
+}
+
+/** Put the state in the URL fragment, replacing the entry (no history spam). */
+async function syncURL() {
+  if (!state.ready) return;
+  const mod = await codec();
+  if (!mod) return;
+  const fragment = mod.encodeState(linkState());
+  history.replaceState(history.state, "", `${location.pathname}${location.search}#${fragment}`);
+}
+
+async function restore() {
+  const fragment = location.hash.slice(1);
+  const asked = new URLSearchParams(location.search).get("sample");
+  if (!fragment) {
+    if (asked !== null) await loadSample(Number(asked));
+    return;
+  }
+  const mod = await codec();
+  if (!mod) {
+    showError("This link's view could not be read: the page's link reader did not load.");
+    return;
+  }
+  let decoded;
+  try {
+    decoded = mod.decodeState(fragment, state.byName);
+  } catch (err) {
+    showError(`This link's view could not be read (${err.message}); it was ignored.`);
+    return;
+  }
+  const s = decoded.state ?? {};
+  if (decoded.errors?.length) showError(`Parts of this link were ignored: ${decoded.errors.join("; ")}`);
+  if (typeof s.showPre === "boolean") {
+    state.showPre = s.showPre;
+    $("show-pre").checked = s.showPre;
+  }
+  if (s.normalise === "map" || s.normalise === "layer") {
+    state.normalise = s.normalise;
+    $("normalise").checked = s.normalise === "layer";
+  }
+  views.network.update(state);
+  if (Number.isInteger(s.sample)) await loadSample(s.sample);
+  if (s.strokes?.length) views.pad.setStrokes(s.strokes, { keepBase: state.sample !== null });
+  if (s.pinned && state.byName[s.pinned.layer]) {
+    const g = state.byName[s.pinned.layer];
+    state.selection = { layer: g.name, ...moveCell(g, s.pinned, 0, 0) };
+    state.pinned = true;
+    render();
+    announceCell();
+  }
+  if (s.view === "3d") await setView("3d");
+}
+
+async function copyLink() {
+  if (state.ready) await syncURL();
+  const note = $("link-note");
+  if (!(await codec())) {
+    note.textContent = "Links are not available: the link writer did not load.";
+    return;
+  }
+  try {
+    await navigator.clipboard.writeText(location.href);
+    note.textContent = "Link copied.";
+  } catch {
+    note.textContent = "Copy the address bar: it holds this view.";
+  }
 }
 
 main().catch((err) => {
-  const e = $("error");
-  if (e) e.textContent = `Could not start: ${err.message}`;
-  throw err;
+  const msg = $("stage-message");
+  if (msg) msg.textContent = `Could not load the model: ${err.message}`;
+  showError(`Could not start: ${err.message}`);
 });

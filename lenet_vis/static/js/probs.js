@@ -1,58 +1,50 @@
-// The prediction: the digit large, its confidence, and a Plotly bar chart of the ten
-// probabilities. Render module: update(data).
+// The verdict: the digit large, its confidence, and the ten probabilities as a small SVG bar
+// chart of our own. Render module: update(data).
+
+const SVG = "http://www.w3.org/2000/svg";
 
 export class PredictionView {
+  /** digitEl, confEl: text elements; chartEl: an <svg> for the ten bars. */
   constructor(digitEl, confEl, chartEl) {
     this.digitEl = digitEl;
     this.confEl = confEl;
-    this.chartEl = chartEl;
-    this.pending = null;
-    this.timer = null;
+    this.bars = [];
+    chartEl.setAttribute("viewBox", "0 0 100 34");
+    chartEl.setAttribute("preserveAspectRatio", "none");
+    for (let i = 0; i < 10; i++) {
+      const bar = document.createElementNS(SVG, "rect");
+      bar.setAttribute("x", i * 10 + 1);
+      bar.setAttribute("width", 8);
+      bar.setAttribute("y", 24);
+      bar.setAttribute("height", 0);
+      const label = document.createElementNS(SVG, "text");
+      label.setAttribute("x", i * 10 + 5);
+      label.setAttribute("y", 33);
+      label.textContent = i;
+      const title = document.createElementNS(SVG, "title");
+      bar.append(title);
+      chartEl.append(bar, label);
+      this.bars.push({ bar, title });
+    }
   }
 
-  /** data: the decoded prediction or null; drawing: a stroke is under way (the chart waits). */
-  update(data, drawing = false) {
-    if (!data || data.blank) {
+  /** data: the decoded prediction or null (nothing drawn yet). */
+  update(data) {
+    const shown = data && !data.blank;
+    if (!shown) {
       this.digitEl.textContent = "";
-      this.confEl.textContent = data ? "no ink yet: draw a digit" : "";
+      this.confEl.textContent = data ? "No ink yet: draw a digit." : "Draw a digit on the pad (or press Sample) and watch every layer compute it.";
     } else {
       this.digitEl.textContent = String(data.prediction);
       this.confEl.textContent = `${(100 * data.probabilities[data.prediction]).toFixed(1)}% sure`;
     }
-    this.pending = data;
-    if (!drawing) this.scheduleChart();
-  }
-
-  // Plotly takes several milliseconds a draw, which would hold up the live layers: the chart
-  // waits while a stroke is under way (the digit and confidence above it are instant) and
-  // then follows at most four times a second.
-  scheduleChart() {
-    if (this.timer) return;
-    const wait = Math.max(0, 250 - (performance.now() - (this.last || -1e9)));
-    this.timer = setTimeout(() => {
-      this.timer = null;
-      this.last = performance.now();
-      this.drawChart();
-    }, wait);
-  }
-
-  drawChart() {
-    const data = this.pending;
-    if (!window.Plotly) return;
-    const p = data && !data.blank ? data.probabilities : new Array(10).fill(0);
-    const best = data && !data.blank ? data.prediction : -1;
-    const trace = {
-      type: "bar", x: [...Array(10).keys()].map(String), y: p,
-      marker: { color: p.map((_, i) => (i === best ? "#e67d14" : "#8a8f98")) },
-      hovertemplate: "digit %{x}: %{y:.3f}<extra></extra>",
-    };
-    const layout = {
-      margin: { l: 36, r: 8, t: 8, b: 28 }, height: 150,
-      paper_bgcolor: "rgba(0,0,0,0)", plot_bgcolor: "rgba(0,0,0,0)",
-      font: { color: "#c9ccd1", size: 11 },
-      yaxis: { range: [0, 1], tickformat: ".0%", gridcolor: "#333" },
-      xaxis: { type: "category", fixedrange: true },
-    };
-    window.Plotly.react(this.chartEl, [trace], layout, { displayModeBar: false, responsive: true, staticPlot: false });
+    this.bars.forEach(({ bar, title }, i) => {
+      const p = shown ? data.probabilities[i] : 0;
+      const h = 22 * p;
+      bar.setAttribute("y", (24 - h).toFixed(2));
+      bar.setAttribute("height", h.toFixed(2));
+      bar.classList.toggle("best", shown && i === data.prediction);
+      title.textContent = `digit ${i}: ${(100 * p).toFixed(1)}%`;
+    });
   }
 }

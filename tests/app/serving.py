@@ -1,0 +1,65 @@
+"""Start `lenet-vis serve` (the real CLI, so the uvicorn limits of the settings apply) on a
+free loopback port, with LENET_VIS_* settings given as keywords."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+
+from tests.server import free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def rss_bytes(pid: int) -> int:
+    """Resident memory of a process (Linux)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) * 1024
+    raise RuntimeError("no VmRSS")
+
+
+@contextmanager
+def serving(workers: int = 1, timeout: float = 60, **settings):
+    """Yield (base URL, process) of `python -m lenet_vis.app.cli serve`; stop it afterwards."""
+    port = free_port()
+    env = {**os.environ, **{f"LENET_VIS_{k.upper()}": str(v) for k, v in settings.items()}}
+    log = tempfile.TemporaryFile()  # noqa: SIM115 (closed in finally; a pipe could fill up)
+    command = [sys.executable, "-m", "lenet_vis.app.cli", "serve", "--port", str(port)]
+    proc = subprocess.Popen(
+        [*command, "--workers", str(workers)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=log,
+        start_new_session=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + timeout
+    try:
+        while True:
+            try:
+                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                log.seek(0)
+                raise RuntimeError(f"the server did not start: {log.read().decode()[-2000:]}")
+            time.sleep(0.1)
+        yield url, proc
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.close()
