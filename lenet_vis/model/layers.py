@@ -8,6 +8,10 @@ threads at once. Arrays keep the dtype they come in (float32 to serve, float64 t
 
 from __future__ import annotations
 
+import functools
+import os
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
@@ -32,6 +36,79 @@ def conv_output_size(size: int, kernel: int, stride: int, padding: int = 0) -> i
     return span // stride + 1
 
 
+# A batch of at least this many images is split over the cores (each part at least this big).
+PARALLEL_ROWS = 32
+
+
+@functools.cache
+def _workers() -> ThreadPoolExecutor:
+    """One pool for the process, a thread per usable core (NumPy drops the GIL in kernels)."""
+    return ThreadPoolExecutor(len(os.sched_getaffinity(0)), thread_name_prefix="lenet-batch")
+
+
+def over_batch(fn, n: int) -> list:
+    """fn(rows) for contiguous slices of range(n), on the worker threads when n is large.
+
+    fn must only read shared arrays and write its own rows; returns fn's results in order.
+    """
+    if n < 2 * PARALLEL_ROWS:
+        return [fn(slice(0, n))]
+    parts = min(len(os.sched_getaffinity(0)), n // PARALLEL_ROWS)
+    slices = [slice(n * p // parts, n * (p + 1) // parts) for p in range(parts)]
+    if parts == 1:
+        return [fn(slices[0])]
+    return list(_workers().map(fn, slices))
+
+
+# OpenBLAS splits a product over its threads once M*N*K reaches 2 * 65536 * 4 (two threads'
+# worth of its GEMM_MULTITHREAD_THRESHOLD); on a busy machine each split product then waits
+# for a second core. Products kept under this size run in the calling thread.
+BLAS_SERIAL_SIZE = 2 * 65536 * 4
+
+
+def _serving(*arrays: np.ndarray) -> bool:
+    """float32 (serving, training) is split; float64 (checking) keeps one plain product, so
+    its rounding stays what the numeric-difference checks were tuned on."""
+    return all(a.dtype == np.float32 for a in arrays)
+
+
+def matmul_serial(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """a @ b as products each under BLAS_SERIAL_SIZE. a: (N, K), b: (K, M) -> (N, M)"""
+    n, k = a.shape
+    m = b.shape[1]
+    rows = max(1, (BLAS_SERIAL_SIZE - 1) // (k * m))
+    if n <= rows or not _serving(a, b):
+        return a @ b
+    a = np.ascontiguousarray(a)
+    out = np.empty((n, m), np.result_type(a, b))
+    whole = n - n % rows
+    np.matmul(a[:whole].reshape(-1, rows, k), b, out=out[:whole].reshape(-1, rows, m))
+    if whole < n:
+        np.matmul(a[whole:], b, out=out[whole:])
+    return out
+
+
+def matmul_tn_serial(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """a.T @ b summed over row blocks, each product under BLAS_SERIAL_SIZE.
+
+    a: (N, K), b: (N, M) -> (K, M)
+    """
+    n, k = a.shape
+    m = b.shape[1]
+    rows = max(1, (BLAS_SERIAL_SIZE - 1) // (k * m))
+    if n <= rows or not _serving(a, b):
+        return a.T @ b
+    a, b = np.ascontiguousarray(a), np.ascontiguousarray(b)
+    whole = n - n % rows
+    blocks = np.matmul(
+        a[:whole].reshape(-1, rows, k).transpose(0, 2, 1), b[:whole].reshape(-1, rows, m)
+    )
+    out = blocks.sum(axis=0)
+    if whole < n:
+        out += a[whole:].T @ b[whole:]
+    return out
+
+
 # ---------------------------------------------------------------------------- convolution
 
 
@@ -44,6 +121,17 @@ def im2col(x: np.ndarray, kh: int, kw: int, stride: int) -> np.ndarray:
     n, c, h, w = x.shape
     oh, ow = (h - kh) // stride + 1, (w - kw) // stride + 1
     sn, sc, sh, sw = x.strides
+    if stride == 1:
+        # two copies with long inner runs instead of one with runs of OW: first every
+        # column shift j of every row, (N, C, kw, H, OW); then each patch row i is one
+        # contiguous block of OH*OW cells of that
+        shifted = np.empty((n, c, kw, h, ow), x.dtype)
+        shifted[...] = np.ndarray((n, c, kw, h, ow), x.dtype, x, 0, (sn, sc, sw, sh, sw))
+        t = shifted.strides
+        win = np.ndarray(
+            (n, c, kh, kw, oh * ow), x.dtype, shifted, 0, (t[0], t[1], t[3], t[2], t[4])
+        )
+        return win.reshape(n, c * kh * kw, oh * ow)
     # a strided view on x's own buffer (np.ndarray is several times quicker than as_strided)
     win = np.ndarray(
         (n, c, kh, kw, oh, ow), x.dtype, x, 0, (sn, sc, sh, sw, sh * stride, sw * stride)
@@ -65,6 +153,33 @@ def col2im(cols: np.ndarray, x_shape: tuple, kh: int, kw: int, stride: int) -> n
         for j in range(kw):
             dx[:, :, i : i + stride * oh : stride, j : j + stride * ow : stride] += cols[:, :, i, j]
     return dx
+
+
+def conv_input_grad(dy: np.ndarray, wmat: np.ndarray, x_shape: tuple, k: int) -> np.ndarray:
+    """dL/dx of a stride-1 convolution: col2im(wmat.T @ dy) with long contiguous adds.
+
+    dy: (N, F, OH, OW), wmat: (F, C*k*k), x_shape (N, C, H, W) -> (N, C, H, W)
+    dy is widened to W columns (zeros beyond OW), so each of the k*k windows' contributions
+    is one run of OH*W cells of an input plane, added at offset i*W + j; the zero columns
+    land on cells of the next row or plane, where they add nothing.
+    """
+    n, c, h, w = x_shape
+    f, oh, ow = dy.shape[1:]
+    wide = np.zeros((n, f, oh, w), dy.dtype)
+    wide[..., :ow] = dy
+    dcols = np.matmul(wmat.T, wide.reshape(n, f, oh * w))  # (N, C*k*k, OH*W)
+    dcols = dcols.reshape(n * c, k * k, oh * w)
+    run = oh * w
+    plane = h * w
+    dx = np.zeros(n * c * plane + k, dy.dtype)  # k spare cells for the last plane's spill
+    size = dx.itemsize
+    for i in range(k):
+        for j in range(k):
+            target = np.ndarray(
+                (n * c, run), dx.dtype, dx, (i * w + j) * size, (plane * size, size)
+            )
+            target += dcols[:, i * k + j]
+    return dx[: n * c * plane].reshape(x_shape)
 
 
 def conv2d_naive(x: np.ndarray, w: np.ndarray, b: np.ndarray, stride: int = 1) -> np.ndarray:
@@ -125,10 +240,23 @@ class Conv2D:
         _expect_ndim(x, 4, "Conv2D")
         n = x.shape[0]
         f, oh, ow = self.output_shape(x.shape[1:])
-        cols = im2col(x, self.kernel, self.kernel, self.stride)
-        wmat = self.params["W"].reshape(f, -1).astype(x.dtype, copy=False)
-        y = np.matmul(wmat, cols)
-        y += self.params["b"].astype(x.dtype, copy=False)[:, None]
+        k, dtype = self.kernel, x.dtype
+        wmat = self.params["W"].reshape(f, -1).astype(dtype, copy=False)
+        bias = self.params["b"].astype(dtype, copy=False)[:, None]
+        if n < 2 * PARALLEL_ROWS:  # the direct path: no split, no closure
+            cols = im2col(x, k, k, self.stride)
+            y = np.matmul(wmat, cols)
+            y += bias
+            return y.reshape(n, f, oh, ow), cols
+        cols = np.empty((n, wmat.shape[1], oh * ow), dtype)
+        y = np.empty((n, f, oh * ow), dtype)
+
+        def rows(part: slice) -> None:
+            cols[part] = im2col(x[part], k, k, self.stride)
+            np.matmul(wmat, cols[part], out=y[part])
+            y[part] += bias
+
+        over_batch(rows, n)
         return y.reshape(n, f, oh, ow), cols
 
     def backward(self, dy: np.ndarray, cache):
@@ -137,12 +265,19 @@ class Conv2D:
         n, f = dy.shape[:2]
         dy2 = dy.reshape(n, f, -1)
         wmat = self.params["W"].reshape(f, -1).astype(dy.dtype, copy=False)
-        # sum over the batch of dy_n @ cols_n^T, as one matrix product
-        dw = np.matmul(
-            dy2.transpose(1, 0, 2).reshape(f, -1),
-            cols.transpose(0, 2, 1).reshape(-1, cols.shape[1]),
-        )
+        # sum over the batch of dy_n @ cols_n^T: one small product per image (under OpenBLAS's
+        # threading size, and no transposed copy of cols), then a sum of N (F, C*k*k) blocks
+        dx = np.empty(x_shape, dy.dtype) if self.stride == 1 else None
+
+        def rows(part: slice) -> np.ndarray:
+            if dx is not None:
+                dx[part] = conv_input_grad(dy[part], wmat, dx[part].shape, self.kernel)
+            return np.matmul(dy2[part], cols[part].transpose(0, 2, 1)).sum(axis=0)
+
+        dw = sum(over_batch(rows, n))
         grads = {"W": dw.reshape(self.params["W"].shape), "b": dy2.sum(axis=(0, 2))}
+        if dx is not None:
+            return dx, grads
         dcols = np.matmul(wmat.T, dy2)
         dx = col2im(dcols, x_shape, self.kernel, self.kernel, self.stride)
         return dx, grads
@@ -244,34 +379,63 @@ class MaxPool2D:
         win = sliding_window_view(x, (k, k), axis=(2, 3))[:, :, ::s, ::s]
         return win.reshape(*win.shape[:4], k * k)
 
+    def _views(self, x: np.ndarray):
+        """The k*k strided views of x, one per cell of the window in row-major order.
+
+        x: (N, C, H, W) -> k*k arrays (N, C, OH, OW); view (i*k + j) holds each window's (i, j)
+        """
+        _expect_ndim(x, 4, "MaxPool2D")
+        _, oh, ow = self.output_shape(x.shape[1:])
+        k, s = self.kernel, self.stride
+        return [x[:, :, i : i + s * oh : s, j : j + s * ow : s] for i in range(k) for j in range(k)]
+
     def forward_with_argmax(self, x: np.ndarray):
         """x: (N, C, H, W) -> y: (N, C, OH, OW), argmax: (N, C, OH, OW) index in the window"""
-        win = self.windows(x)
-        arg = win.argmax(axis=-1)
-        return np.take_along_axis(win, arg[..., None], axis=-1)[..., 0], arg
+        y, arg = self._max_and_winner(x)
+        return y, arg.astype(np.intp)
+
+    def _max_and_winner(self, x: np.ndarray):
+        """As forward_with_argmax, the winner as uint8 where k*k <= 256 (a smaller cache)."""
+        views = self._views(x)
+        y = np.empty(views[0].shape, x.dtype)
+        arg = np.zeros(y.shape, np.uint8 if len(views) <= 256 else np.intp)
+
+        def rows(part: slice) -> None:
+            out, win = y[part], arg[part]
+            out[...] = views[0][part]
+            for k, v in enumerate(views[1:], start=1):  # strictly greater: first maximum wins
+                np.copyto(win, k, where=v[part] > out)
+                np.maximum(out, v[part], out=out)
+
+        over_batch(rows, x.shape[0])
+        return y, arg
 
     def infer(self, x: np.ndarray) -> np.ndarray:
         """x: (N, C, H, W) -> y: (N, C, OH, OW), without recording the winners."""
-        _expect_ndim(x, 4, "MaxPool2D")
-        _, oh, ow = self.output_shape(x.shape[1:])
-        k = self.kernel
-        s = self.stride
-        out = x[:, :, 0 : s * oh : s, 0 : s * ow : s].copy()
-        for i in range(k):  # elementwise max of the k*k strided views: fast for small k
-            for j in range(k):
-                if i or j:
-                    np.maximum(out, x[:, :, i : i + s * oh : s, j : j + s * ow : s], out=out)
+        views = self._views(x)
+        out = views[0].copy()
+        for v in views[1:]:  # elementwise max of the k*k strided views: fast for small k
+            np.maximum(out, v, out=out)
         return out
 
     def forward(self, x: np.ndarray):
-        y, arg = self.forward_with_argmax(x)
+        y, arg = self._max_and_winner(x)
         return y, (x.shape, arg)
 
     def backward(self, dy: np.ndarray, cache):
+        """dy: (N, C, OH, OW) -> dx: (N, C, H, W), dy routed to each window's winner."""
         x_shape, arg = cache
         n, c, oh, ow = dy.shape
         k, s = self.kernel, self.stride
         dx = np.zeros(x_shape, dtype=dy.dtype)
+        if s >= k:  # windows do not overlap: each cell is written by one window at most
+
+            def rows(part: slice) -> None:
+                for idx, view in enumerate(self._views(dx[part])):
+                    np.copyto(view, dy[part], where=arg[part] == idx)
+
+            over_batch(rows, n)
+            return dx, {}
         di, dj = np.divmod(arg, k)
         rows = np.arange(oh)[:, None] * s + di
         cols = np.arange(ow)[None, :] * s + dj
@@ -305,14 +469,16 @@ class Dense:
         _expect_ndim(x, 2, "Dense")
         self.output_shape(x.shape[1:])
         w = self.params["W"].astype(x.dtype, copy=False)
-        return x @ w.T + self.params["b"].astype(x.dtype, copy=False)
+        y = matmul_serial(x, w.T)
+        y += self.params["b"].astype(x.dtype, copy=False)
+        return y
 
     def forward(self, x: np.ndarray):
         return self.infer(x), x
 
     def backward(self, dy: np.ndarray, x):
         w = self.params["W"].astype(dy.dtype, copy=False)
-        return dy @ w, {"W": dy.T @ x, "b": dy.sum(axis=0)}
+        return matmul_serial(dy, w), {"W": matmul_tn_serial(dy, x), "b": dy.sum(axis=0)}
 
 
 # ---------------------------------------------------------------------------- loss

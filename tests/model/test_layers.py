@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from lenet_vis.model import layers
 from lenet_vis.model.layers import (
     Conv2D,
     Dense,
@@ -10,8 +11,12 @@ from lenet_vis.model.layers import (
     ReLU,
     ShapeError,
     Softmax,
+    col2im,
     conv2d_naive,
+    conv_input_grad,
     conv_output_size,
+    matmul_serial,
+    matmul_tn_serial,
     maxpool2d_naive,
     softmax_cross_entropy,
 )
@@ -88,6 +93,31 @@ def test_conv_backward_matches_numeric_gradient(stride):
     check_layer_grads(float64_conv(2, 3, 3, stride), RNG.standard_normal((2, 2, 7, 7)))
 
 
+@pytest.mark.parametrize(("c", "f", "size"), [(1, 6, 12), (6, 16, 14)])
+def test_conv_input_grad_equals_col2im_of_the_column_gradient(c, f, size):
+    dy = RNG.standard_normal((3, f, size - 4, size - 4))
+    wmat = RNG.standard_normal((f, c * 25))
+    x_shape = (3, c, size, size)
+    ref = col2im(np.matmul(wmat.T, dy.reshape(3, f, -1)), x_shape, 5, 5, 1)
+    assert np.allclose(conv_input_grad(dy, wmat, x_shape, 5), ref)
+
+
+@pytest.mark.parametrize("layer", [Conv2D(6, 16, 5), MaxPool2D(2, 2)])
+def test_a_batch_split_over_threads_gives_what_one_thread_gives(layer, monkeypatch):
+    if "W" in layer.params:
+        layer.params = {"W": RNG.standard_normal((16, 6, 5, 5)), "b": RNG.standard_normal(16)}
+    x = RNG.standard_normal((70, 6, 14, 14))
+    y, cache = layer.forward(x)
+    dy = RNG.standard_normal(y.shape)
+    dx, grads = layer.backward(dy, cache)
+    monkeypatch.setattr(layers, "PARALLEL_ROWS", 10**9)  # one part, in this thread
+    y1, cache1 = layer.forward(x)
+    dx1, grads1 = layer.backward(dy, cache1)
+    assert np.array_equal(y, y1) and np.array_equal(dx, dx1)
+    for key in grads:
+        assert np.allclose(grads[key], grads1[key], rtol=1e-12)
+
+
 def test_dense_forward_and_backward():
     layer = Dense(7, 4)
     layer.params = {"W": RNG.standard_normal((4, 7)), "b": RNG.standard_normal(4)}
@@ -104,6 +134,18 @@ def test_dense_forward_and_backward():
     )
     assert np.allclose(y, naive)
     check_layer_grads(layer, x)
+
+
+@pytest.mark.parametrize("n", [1, 10, 203])
+def test_products_split_under_the_blas_threading_size_equal_plain_products(n):
+    a = RNG.standard_normal((n, 400)).astype(np.float32)
+    b = RNG.standard_normal((400, 120)).astype(np.float32)
+    assert np.allclose(matmul_serial(a, b), a @ b, atol=1e-4)
+    assert np.allclose(matmul_serial(a, b.T.copy().T), a @ b, atol=1e-4)  # b a transposed view
+    c = RNG.standard_normal((n, 120)).astype(np.float32)
+    assert np.allclose(matmul_tn_serial(c, a), c.T @ a, atol=1e-3)
+    a64 = a.astype(np.float64)
+    assert np.array_equal(matmul_serial(a64, b.astype(np.float64)), a64 @ b.astype(np.float64))
 
 
 def test_relu_forward_and_backward():
@@ -136,6 +178,11 @@ def test_maxpool_breaks_ties_on_the_first_cell_every_time():
 def test_maxpool_backward_matches_numeric_gradient():
     x = RNG.permutation(np.arange(2 * 2 * 6 * 6, dtype=np.float64)).reshape(2, 2, 6, 6) / 10
     check_layer_grads(MaxPool2D(2, 2), x)
+
+
+def test_overlapping_maxpool_backward_matches_numeric_gradient():
+    x = RNG.permutation(np.arange(2 * 2 * 5 * 5, dtype=np.float64)).reshape(2, 2, 5, 5) / 10
+    check_layer_grads(MaxPool2D(3, 2), x)  # windows share cells: gradients add up
 
 
 def test_softmax_rows_sum_to_one_and_backward_matches():

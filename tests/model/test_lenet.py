@@ -67,6 +67,14 @@ def test_predict_equals_the_softmax_of_forward(net, digits):
     assert net.predict(x[0, 0]).shape == (10,)
 
 
+def test_predict_gives_the_same_rows_on_one_thread_or_several(net, digits):
+    x = mnist_to_input(digits[0][:203])  # not a whole number of chunks
+    one = net.predict(x, threads=1)
+    assert np.array_equal(net.predict(x, threads=2), one)
+    assert np.array_equal(net.predict(x, threads=3), one)
+    assert np.allclose(one, net.forward(x)["softmax"], atol=1e-6)
+
+
 def test_committed_weights_reach_98_5_percent_on_the_fixture(net, digits):
     images, labels = digits
     accuracy = (net.predict(mnist_to_input(images)).argmax(axis=1) == labels).mean()
