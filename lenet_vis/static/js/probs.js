@@ -2,6 +2,9 @@
 // chart of our own. Render module: update(data).
 
 const SVG = "http://www.w3.org/2000/svg";
+const STEP = 20; // viewBox units per digit
+const TALL = 34; // height of a bar at probability 1
+const BASE = 38; // the bars' baseline
 
 export class PredictionView {
   /** digitEl, confEl: text elements; chartEl: an <svg> for the ten bars. */
@@ -9,22 +12,28 @@ export class PredictionView {
     this.digitEl = digitEl;
     this.confEl = confEl;
     this.bars = [];
-    chartEl.setAttribute("viewBox", "0 0 100 34");
-    chartEl.setAttribute("preserveAspectRatio", "none");
+    // one viewBox unit is about one CSS px at the chart's usual width, so the labels keep
+    // their 11 px and the bars are not stretched
+    chartEl.setAttribute("viewBox", `0 0 ${10 * STEP} ${BASE + 15}`);
     for (let i = 0; i < 10; i++) {
+      const track = document.createElementNS(SVG, "line"); // the bar's floor, seen at 0 %
+      track.setAttribute("x1", i * STEP + 2);
+      track.setAttribute("x2", (i + 1) * STEP - 2);
+      track.setAttribute("y1", BASE + 0.5);
+      track.setAttribute("y2", BASE + 0.5);
       const bar = document.createElementNS(SVG, "rect");
-      bar.setAttribute("x", i * 10 + 1);
-      bar.setAttribute("width", 8);
-      bar.setAttribute("y", 24);
+      bar.setAttribute("x", i * STEP + 2);
+      bar.setAttribute("width", STEP - 4);
+      bar.setAttribute("y", BASE);
       bar.setAttribute("height", 0);
       const label = document.createElementNS(SVG, "text");
-      label.setAttribute("x", i * 10 + 5);
-      label.setAttribute("y", 33);
+      label.setAttribute("x", i * STEP + STEP / 2);
+      label.setAttribute("y", BASE + 13);
       label.textContent = i;
       const title = document.createElementNS(SVG, "title");
       bar.append(title);
-      chartEl.append(bar, label);
-      this.bars.push({ bar, title });
+      chartEl.append(track, bar, label);
+      this.bars.push({ bar, title, label });
     }
   }
 
@@ -38,12 +47,13 @@ export class PredictionView {
       this.digitEl.textContent = String(data.prediction);
       this.confEl.textContent = `${(100 * data.probabilities[data.prediction]).toFixed(1)}% sure`;
     }
-    this.bars.forEach(({ bar, title }, i) => {
+    this.bars.forEach(({ bar, title, label }, i) => {
       const p = shown ? data.probabilities[i] : 0;
-      const h = 22 * p;
-      bar.setAttribute("y", (24 - h).toFixed(2));
+      const h = TALL * p;
+      bar.setAttribute("y", (BASE - h).toFixed(2));
       bar.setAttribute("height", h.toFixed(2));
       bar.classList.toggle("best", shown && i === data.prediction);
+      label.classList.toggle("best", shown && i === data.prediction);
       title.textContent = `digit ${i}: ${(100 * p).toFixed(1)}%`;
     });
   }
