@@ -54,13 +54,14 @@ async function main() {
   views.pad = new DrawPad($("draw-pad"), onDrawingChange);
   views.pad.onFile = openImage;
   $("legend-scale").style.background = legendGradient();
-  $("hint").textContent = matchMedia("(hover: none)").matches
-    ? "Tap any cell to pin it: its inputs light up and the inspector shows the arithmetic."
-    : "Hover any cell to see every input it reads; click to pin; arrows, [ ] and Page Up/Down move it.";
+  showHint("2d");
   wireControls();
   views.network.update(state);
   views.prediction.update(null);
   await restore();
+  // a link pasted into this tab changes only the fragment: read it as a fresh page would
+  // (replaceState, which keeps the URL up to date, does not fire hashchange)
+  addEventListener("hashchange", () => location.reload());
   state.ready = true;
   setBusy();
   performance.measure("ready", { start: 0, end: performance.now() });
@@ -300,6 +301,20 @@ function onKey(e) {
 
 // ---------------------------------------------------------------- 2D / 3D
 
+/** The line under the toolbar: how to use the view that is shown, on this kind of screen. */
+function showHint(view) {
+  const touch = matchMedia("(hover: none)").matches;
+  const hints = {
+    "2d": touch
+      ? "Tap any cell to pin it: its inputs light up and the inspector shows the arithmetic."
+      : "Hover any cell to see every input it reads; click to pin; arrows, [ ] and Page Up/Down move it.",
+    "3d": touch
+      ? "Drag to turn the network, pinch to zoom; tap a cell to pin it."
+      : "Drag to turn the network, scroll to zoom; hover a cell to see its inputs, click to pin.",
+  };
+  $("hint").textContent = hints[view];
+}
+
 async function setView(view) {
   const button = $("view-3d");
   if (view === "3d") {
@@ -315,6 +330,7 @@ async function setView(view) {
     views.stage3d.hide();
   }
   state.view = view;
+  showHint(view);
   button.setAttribute("aria-pressed", String(view === "3d"));
   $("network").hidden = view === "3d";
   syncURL();
