@@ -50,7 +50,7 @@ async function main() {
   views.network = new NetworkView(stage, state.model, handlers);
   views.stage3d = new Stage3D($("stage-3d"), state.model, handlers);
   views.inspector = new Inspector($("inspector"));
-  views.prediction = new PredictionView($("prediction"), $("confidence"), $("probabilities"));
+  views.prediction = new PredictionView($("prediction"), $("confidence"), $("probabilities"), matchMedia("(max-width: 899px)"));
   views.pad = new DrawPad($("draw-pad"), onDrawingChange);
   views.pad.onFile = openImage;
   $("legend-scale").style.background = legendGradient();
