@@ -31,6 +31,7 @@ const state = {
   sample: null, // {index, label} when a sample digit is on the pad
   ready: false,
   inFlight: false,
+  linkNoteTimer: 0, // clears the "Link copied." note
   dirty: false,
   inputAt: null, // performance.now() of the oldest pointer event not yet shown
   codec: null, // the URL-state module, loaded once (a promise)
@@ -420,6 +421,8 @@ async function copyLink() {
   } catch {
     note.textContent = "Copy the address bar: it holds this view.";
   }
+  clearTimeout(state.linkNoteTimer);
+  state.linkNoteTimer = setTimeout(() => (note.textContent = ""), 4000); // a note, not a state
 }
 
 main().catch((err) => {
