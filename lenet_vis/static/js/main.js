@@ -198,6 +198,7 @@ function showResult() {
   views.network.update(state);
   views.prediction.update(state.data);
   performance.measure("repaint", { start: t0, end: performance.now() });
+  showHint(state.view);
   views.stage3d.update(state);
   const d = state.data;
   $("announce").textContent = !d ? "" : d.blank ? "No ink." : `Prediction: ${d.prediction}`;
@@ -305,7 +306,11 @@ function onKey(e) {
 /** The line under the toolbar: how to use the view that is shown, on this kind of screen. */
 function showHint(view) {
   const touch = matchMedia("(hover: none)").matches;
+  const empty = !state.data || state.data.blank;
   const hints = {
+    empty: touch
+      ? "Draw a digit on the pad and every layer below fills in; then tap any cell to pin it."
+      : "Draw a digit on the pad and every layer fills in; then hover any cell to see every input it reads.",
     "2d": touch
       ? "Tap any cell to pin it: its inputs light up and the inspector shows the arithmetic."
       : "Hover any cell to see every input it reads; click to pin; arrows, [ ] and Page Up/Down move it.",
@@ -313,7 +318,8 @@ function showHint(view) {
       ? "Drag to turn the network, pinch to zoom; tap a cell to pin it."
       : "Drag to turn the network, scroll to zoom; hover a cell to see its inputs, click to pin.",
   };
-  $("hint").textContent = hints[view];
+  const text = hints[view === "2d" && empty ? "empty" : view];
+  if ($("hint").textContent !== text) $("hint").textContent = text; // no layout while drawing
 }
 
 async function setView(view) {
