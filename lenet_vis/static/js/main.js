@@ -31,6 +31,7 @@ const state = {
   sample: null, // {index, label} when a sample digit is on the pad
   ready: false,
   inFlight: false,
+  linkNoteTimer: 0, // clears the "Link copied." note
   dirty: false,
   inputAt: null, // performance.now() of the oldest pointer event not yet shown
   codec: null, // the URL-state module, loaded once (a promise)
@@ -50,17 +51,18 @@ async function main() {
   views.network = new NetworkView(stage, state.model, handlers);
   views.stage3d = new Stage3D($("stage-3d"), state.model, handlers);
   views.inspector = new Inspector($("inspector"));
-  views.prediction = new PredictionView($("prediction"), $("confidence"), $("probabilities"));
+  views.prediction = new PredictionView($("prediction"), $("confidence"), $("probabilities"), matchMedia("(max-width: 899px)"));
   views.pad = new DrawPad($("draw-pad"), onDrawingChange);
   views.pad.onFile = openImage;
   $("legend-scale").style.background = legendGradient();
-  $("hint").textContent = matchMedia("(hover: none)").matches
-    ? "Tap any cell to pin it: its inputs light up and the inspector shows the arithmetic."
-    : "Hover any cell to see every input it reads; click to pin; arrows, [ ] and Page Up/Down move it.";
+  showHint("2d");
   wireControls();
   views.network.update(state);
   views.prediction.update(null);
   await restore();
+  // a link pasted into this tab changes only the fragment: read it as a fresh page would
+  // (replaceState, which keeps the URL up to date, does not fire hashchange)
+  addEventListener("hashchange", () => location.reload());
   state.ready = true;
   setBusy();
   performance.measure("ready", { start: 0, end: performance.now() });
@@ -196,6 +198,7 @@ function showResult() {
   views.network.update(state);
   views.prediction.update(state.data);
   performance.measure("repaint", { start: t0, end: performance.now() });
+  showHint(state.view);
   views.stage3d.update(state);
   const d = state.data;
   $("announce").textContent = !d ? "" : d.blank ? "No ink." : `Prediction: ${d.prediction}`;
@@ -300,6 +303,25 @@ function onKey(e) {
 
 // ---------------------------------------------------------------- 2D / 3D
 
+/** The line under the toolbar: how to use the view that is shown, on this kind of screen. */
+function showHint(view) {
+  const touch = matchMedia("(hover: none)").matches;
+  const empty = !state.data || state.data.blank;
+  const hints = {
+    empty: touch
+      ? "Draw a digit on the pad and every layer below fills in; then tap any cell to pin it."
+      : "Draw a digit on the pad and every layer fills in; then hover any cell to see every input it reads.",
+    "2d": touch
+      ? "Tap any cell to pin it: its inputs light up and the inspector shows the arithmetic."
+      : "Hover any cell to see every input it reads; click to pin; arrows, [ ] and Page Up/Down move it.",
+    "3d": touch
+      ? "Drag to turn the network, pinch to zoom; tap a cell to pin it."
+      : "Drag to turn the network, scroll to zoom; hover a cell to see its inputs, click to pin.",
+  };
+  const text = hints[view === "2d" && empty ? "empty" : view];
+  if ($("hint").textContent !== text) $("hint").textContent = text; // no layout while drawing
+}
+
 async function setView(view) {
   const button = $("view-3d");
   if (view === "3d") {
@@ -315,6 +337,7 @@ async function setView(view) {
     views.stage3d.hide();
   }
   state.view = view;
+  showHint(view);
   button.setAttribute("aria-pressed", String(view === "3d"));
   $("network").hidden = view === "3d";
   syncURL();
@@ -404,6 +427,8 @@ async function copyLink() {
   } catch {
     note.textContent = "Copy the address bar: it holds this view.";
   }
+  clearTimeout(state.linkNoteTimer);
+  state.linkNoteTimer = setTimeout(() => (note.textContent = ""), 4000); // a note, not a state
 }
 
 main().catch((err) => {

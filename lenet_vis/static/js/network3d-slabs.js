@@ -32,9 +32,13 @@ function textSprite(text, height, colour = "#c9ccd2", anchor = [0.5, 0.5], weigh
   return sprite;
 }
 
-function caption(g) {
+/** A slab's caption, named as the 2D diagram names it: "conv1 + ReLU 6x28x28", not "relu1". */
+function caption(g, byName) {
   const shape = g.output_shape.join("x");
-  return g.kind === "input" ? `input ${shape}` : `${g.name} ${shape}`;
+  if (g.kind === "input") return `input ${shape}`;
+  const src = byName[g.source];
+  if (g.kind === "relu" && src && ["conv", "dense"].includes(src.kind)) return `${src.name} + ReLU ${shape}`;
+  return `${g.name} ${shape}`;
 }
 
 /** Dispose every geometry, material and texture of what buildSlabs made. */
@@ -126,7 +130,7 @@ export function buildSlabs(layers, layout) {
       rectPoints(frames, [m.x0, m.z0, m.x0 + pw, m.z0 + pd], slab.y);
       return { texture, pixels };
     });
-    const label = textSprite(caption(byName[slab.name]), CAPTION.height, CAPTION.colour, [1, 0.5]);
+    const label = textSprite(caption(byName[slab.name], byName), CAPTION.height, CAPTION.colour, [1, 0.5]);
     label.position.set(-slab.width / 2 - 4, slab.y, 0);
     group.add(label);
     const [w, d] = [slab.width / 2, slab.depth / 2];
