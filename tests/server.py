@@ -25,6 +25,35 @@ def server_environment() -> dict:
     return env
 
 
+def wait_healthy(url: str, proc: subprocess.Popen, timeout: float, log=None) -> None:
+    """Poll `url`/healthz until it answers 200; RuntimeError (with the log's tail, if given)
+    when the process exits or `timeout` seconds pass first."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            tail = ""
+            if log is not None:
+                log.seek(0)
+                tail = ": " + log.read().decode(errors="replace")[-2000:]
+            raise RuntimeError(f"the server did not start{tail}")
+        time.sleep(0.1)
+
+
+def stop(proc: subprocess.Popen) -> None:
+    """Terminate a server process, killing it if it has not stopped within 10 s."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -55,21 +84,8 @@ def running_server(workers: int = 1, timeout: float = 30):
         env=server_environment(),
     )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + timeout
     try:
-        while True:
-            try:
-                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("the server did not start")
-            time.sleep(0.1)
+        wait_healthy(url, proc, timeout)
         yield url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop(proc)

@@ -7,13 +7,10 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
 from contextlib import contextmanager
 from pathlib import Path
 
-import httpx
-
-from tests.server import free_port
+from tests.server import free_port, stop, wait_healthy
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -42,24 +39,9 @@ def serving(workers: int = 1, timeout: float = 60, **settings):
         start_new_session=True,
     )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + timeout
     try:
-        while True:
-            try:
-                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                log.seek(0)
-                raise RuntimeError(f"the server did not start: {log.read().decode()[-2000:]}")
-            time.sleep(0.1)
+        wait_healthy(url, proc, timeout, log)
         yield url, proc
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop(proc)
         log.close()

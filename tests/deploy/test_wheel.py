@@ -12,7 +12,6 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 import zipfile
 from importlib.metadata import version
 from pathlib import Path
@@ -21,7 +20,7 @@ import httpx
 import numpy as np
 import pytest
 
-from tests.server import free_port
+from tests.server import free_port, stop, wait_healthy
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE_DIRS = ("static", "templates", "weights", "data")
@@ -102,24 +101,18 @@ def served(venv, elsewhere):
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(600):
-            try:
-                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert proc.poll() is None, (elsewhere / "serve.log").read_text()
-            time.sleep(0.1)
-        else:
-            pytest.fail("the installed server did not answer /healthz in 60 s")
+        try:
+            wait_healthy(url, proc, 60)
+        except RuntimeError:
+            pytest.fail(f"the installed server did not answer /healthz: {log_text(elsewhere)}")
         yield url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop(proc)
         log.close()
+
+
+def log_text(folder: Path) -> str:
+    return (folder / "serve.log").read_text()[-2000:]
 
 
 @pytest.fixture(scope="module")
