@@ -1,0 +1,324 @@
+// Explain mode on the person's own drawing: attribution maps and occlusion for a target digit,
+// the ablation ranking of the 22 conv filters (click one to switch it off and on), "make it
+// a N" (the counterfactual) and compare A/B. The pictures are drawn by ExplainView; this module
+// holds the controls, the requests and the ablated set.
+//
+// At most one explain request is in flight: asks made meanwhile are merged and go next. While
+// any unit is off, the page's predictions come from POST /api/explain/ablate (predict()).
+import { predict as plainPredict } from "./api.js";
+import { ExplainView } from "./explainview.js";
+import { ABLATABLE, emptyAblation } from "./urlstate.js";
+
+const el = (tag, attrs = {}, text) => {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (k === "testid") e.dataset.testid = v;
+    else e.setAttribute(k, v);
+  }
+  if (text !== undefined) e.textContent = text;
+  return e;
+};
+
+async function post(path, body) {
+  const r = await fetch(`/api/explain/${path}`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
+  const json = await r.json();
+  if (!r.ok) {
+    const msg = Array.isArray(json.detail)
+      ? json.detail.map((d) => `${d.loc.join(".")}: ${d.msg}`).join("; ") : json.detail || r.statusText;
+    throw new Error(msg);
+  }
+  return json;
+}
+
+/** A probability as a percentage with enough digits to tell 99.9999% from 99.99%. */
+export function fine(p) {
+  const pct = 100 * p;
+  return pct > 99.9 && pct < 100 ? `(100 − ${(100 - pct).toPrecision(2)})%` : `${pct.toFixed(1)}%`;
+}
+
+const digitOptions = (select, first) => {
+  if (first) select.append(el("option", { value: "" }, first));
+  for (let d = 0; d < 10; d++) select.append(el("option", { value: String(d) }, String(d)));
+};
+
+/** Which conv filter a diagram layer's map stands for (conv1 drawn as relu1, and so on). */
+const FILTER_OF = { conv1: "conv1", relu1: "conv1", conv2: "conv2", relu2: "conv2" };
+
+export class ExplainPanel {
+  /**
+   * body: the panel's (hidden) body; toggle: the Explain button.
+   * opts.state: the page's state (state.ablate is kept here); opts.pad: the DrawPad;
+   * opts.onAblate(): the ablated set changed (the page predicts again and updates its link);
+   * opts.stage: the 2D network (Alt+click on a conv map switches its filter off).
+   */
+  constructor(body, toggle, { state, pad, onAblate, stage }) {
+    this.body = body;
+    this.toggle = toggle;
+    this.state = state;
+    this.pad = pad;
+    this.onAblate = onAblate;
+    state.ablate ??= emptyAblation();
+    this.open = false;
+    this.busy = false;
+    this.wanted = new Set(); // "explain", "counterfactual", "compare"
+    this.data = {}; // ExplainView's parts
+    this.original = null; // the verdict with nothing off (from /ablate)
+    this.a = null; // compare: drawing A as a PNG data URL
+    this.build();
+    toggle.addEventListener("click", () => this.setOpen(!this.open));
+    stage?.addEventListener("click", (e) => this.onStageClick(e), true);
+  }
+
+  build() {
+    const head = el("div", { class: "explain-controls" });
+    const target = el("select", { testid: "explain-target", "aria-label": "Digit to explain" });
+    digitOptions(target, "the prediction");
+    target.addEventListener("change", () => this.ask("explain"));
+    const cf = el("select", { testid: "cf-target", "aria-label": "Digit to change it into" });
+    digitOptions(cf);
+    cf.value = "1";
+    const make = el("button", { type: "button", testid: "make-it" }, "Make it a 1");
+    cf.addEventListener("change", () => { make.textContent = `Make it a ${cf.value}`; });
+    make.addEventListener("click", () => this.ask("counterfactual"));
+    const keepA = el("button", { type: "button", testid: "keep-a" }, "Keep as A");
+    keepA.addEventListener("click", () => this.keepA());
+    const explainLabel = el("label", {}, "Pixels for ");
+    explainLabel.append(target);
+    const cfLabel = el("label", {}, "New digit ");
+    cfLabel.append(cf);
+    head.append(explainLabel, cfLabel, make, keepA);
+    this.ablatedBox = el("div", { class: "explain-ablated", testid: "ablated", "aria-live": "polite" });
+    this.status = el("p", { class: "explain-status", testid: "explain-status", "aria-live": "polite" });
+    this.cfVerdict = el("p", { class: "explain-cf-verdict", testid: "cf-verdict" });
+    this.viewRoot = el("div", { class: "explain-view", testid: "explain-view" });
+    this.view = new ExplainView(this.viewRoot);
+    this.viewRoot.addEventListener("click", (e) => this.onRankingClick(e));
+    this.viewRoot.addEventListener("keydown", (e) => {
+      if (e.key === "Enter" || e.key === " ") this.onRankingClick(e);
+    });
+    this.body.append(head, this.ablatedBox, this.status, this.cfVerdict, this.viewRoot);
+    this.targetSelect = target;
+    this.cfSelect = cf;
+    this.keepAButton = keepA;
+    this.showAblated();
+  }
+
+  setOpen(open) {
+    this.open = open;
+    this.toggle.setAttribute("aria-pressed", String(open));
+    this.toggle.setAttribute("aria-expanded", String(open));
+    this.body.hidden = !open;
+    if (open) this.ask("explain");
+  }
+
+  // ------------------------------------------------------------ the page's predictions
+
+  get ablating() {
+    return Object.values(this.state.ablate).some((v) => v.length);
+  }
+
+  /** The page's prediction request: /api/predict, or /api/explain/ablate while units are off. */
+  async predict(png) {
+    if (!this.ablating) {
+      this.original = null;
+      return plainPredict(png);
+    }
+    const body = await post("ablate", { image_base64: png, encoding: "base64", ablate: this.state.ablate });
+    this.original = body.original;
+    this.now = { prediction: body.prediction, probabilities: body.probabilities };
+    this.showAblated();
+    return body;
+  }
+
+  /** The drawing changed (a stroke ended, undo, clear, a sample...): explain it again. */
+  drawingChanged() {
+    delete this.data.counterfactual;
+    this.cfVerdict.textContent = "";
+    if (this.a) this.ask("compare");
+    this.ask("explain");
+  }
+
+  // ------------------------------------------------------------ ablation
+
+  isOff(layer, index) {
+    return this.state.ablate[layer]?.includes(index) ?? false;
+  }
+
+  toggleUnit(layer, index) {
+    if (!Object.hasOwn(ABLATABLE, layer) || !(index >= 0 && index < ABLATABLE[layer])) return;
+    const set = new Set(this.state.ablate[layer]);
+    if (set.has(index)) set.delete(index);
+    else set.add(index);
+    this.state.ablate = { ...this.state.ablate, [layer]: [...set].sort((a, b) => a - b) };
+    this.showAblated();
+    this.markRanking();
+    this.onAblate?.();
+    this.ask("explain");
+  }
+
+  /** The link's ablated set (already checked by urlstate.js). */
+  restore(ablate) {
+    if (!ablate) return;
+    this.state.ablate = { ...emptyAblation(), ...ablate };
+    this.showAblated();
+  }
+
+  showAblated() {
+    const box = this.ablatedBox;
+    box.replaceChildren();
+    if (!this.ablating) return;
+    box.append(el("span", {}, "Switched off: "));
+    for (const [layer, ids] of Object.entries(this.state.ablate)) {
+      for (const i of ids) {
+        const chip = el("button", { type: "button", class: "explain-chip", "data-layer": layer, "data-index": i,
+          "aria-label": `Switch ${layer} #${i} on again` }, `${layer} #${i} ×`);
+        chip.addEventListener("click", () => this.toggleUnit(layer, i));
+        box.append(chip);
+      }
+    }
+    const all = el("button", { type: "button", testid: "ablate-none" }, "all on");
+    all.addEventListener("click", () => {
+      this.state.ablate = emptyAblation();
+      this.showAblated();
+      this.markRanking();
+      this.onAblate?.();
+      this.ask("explain");
+    });
+    box.append(all);
+    const o = this.original;
+    if (o && this.now) {
+      // the effect on the digit said with everything on, precise enough to see a drop near 100%
+      const d = o.prediction;
+      const [before, after] = [o.probabilities[d], this.now.probabilities[d]];
+      const effect = el("span", { class: "explain-note", testid: "ablate-effect" },
+        `p(${d}) ${fine(before)} with all on → ${fine(after)} now`);
+      Object.assign(effect.dataset, { digit: d, before, after });
+      box.append(effect);
+    }
+  }
+
+  onRankingClick(e) {
+    const item = e.target.closest?.(".explain-ranking li[data-layer]");
+    if (!item) return;
+    e.preventDefault();
+    this.toggleUnit(item.dataset.layer, Number(item.dataset.index));
+  }
+
+  /** Alt+click (or Ctrl/Cmd+click) on a conv1/conv2 map in the diagram switches its filter. */
+  onStageClick(e) {
+    if (!(e.altKey || e.ctrlKey || e.metaKey)) return;
+    const canvas = e.target.closest?.("canvas[data-channel]");
+    const layer = FILTER_OF[canvas?.closest("[data-testid^=layer-]")?.dataset.testid.slice(6)];
+    if (!layer) return;
+    e.preventDefault();
+    e.stopPropagation();
+    this.toggleUnit(layer, Number(canvas.dataset.channel));
+  }
+
+  /** The ranking's rows as toggles that show which filters are off. */
+  markRanking() {
+    // a filter already off drops out of the top of the ranking: list it at the end, struck out
+    const list = this.viewRoot.querySelector(".explain-ranking ol");
+    for (const layer of ["conv1", "conv2"]) {
+      for (const i of list ? this.state.ablate[layer] : []) {
+        if (list.querySelector(`li[data-layer="${layer}"][data-index="${i}"]`)) continue;
+        list.append(el("li", { "data-layer": layer, "data-index": i, class: "explain-off" }, `${layer} #${i} · off`));
+      }
+    }
+    for (const li of this.viewRoot.querySelectorAll(".explain-ranking li[data-layer]")) {
+      li.setAttribute("role", "button");
+      li.tabIndex = 0;
+      const off = this.isOff(li.dataset.layer, Number(li.dataset.index));
+      li.setAttribute("aria-pressed", String(off));
+      li.title = off ? "Switched off: click to switch it on" : "Click to switch this filter off";
+    }
+  }
+
+  // ------------------------------------------------------------ compare
+
+  keepA() {
+    if (this.pad.isEmpty) return;
+    this.a = this.pad.toPNG();
+    this.keepAButton.textContent = "A kept: draw B";
+    this.ask("compare");
+  }
+
+  // ------------------------------------------------------------ the requests, one at a time
+
+  ask(kind) {
+    if (kind !== "explain" && kind !== "counterfactual" && kind !== "compare") return;
+    if (!this.open) return;
+    this.wanted.add(kind);
+    this.pump();
+  }
+
+  async pump() {
+    if (this.busy || !this.wanted.size) return;
+    const kind = this.wanted.values().next().value;
+    this.wanted.delete(kind);
+    if (this.pad.isEmpty) {
+      this.data = {};
+      this.view.update(null);
+      this.status.textContent = "Draw a digit to see why the network says what it says.";
+      this.wanted.clear();
+      return;
+    }
+    this.busy = true;
+    this.body.setAttribute("aria-busy", "true");
+    const started = performance.now();
+    const png = this.pad.toPNG();
+    try {
+      await this.run(kind, png);
+      if (this.status.dataset.error) {
+        this.status.textContent = "";
+        delete this.status.dataset.error;
+      }
+    } catch (err) {
+      this.status.textContent = `The server said: ${err.message}`;
+      this.status.dataset.error = "1";
+    } finally {
+      performance.measure("explain-request", { start: started, end: performance.now() });
+      this.busy = false;
+      this.body.setAttribute("aria-busy", String(this.wanted.size > 0));
+    }
+    this.pump();
+  }
+
+  async run(kind, png) {
+    const chosen = this.targetSelect.value;
+    const target = chosen === "" ? null : Number(chosen);
+    if (kind === "explain") {
+      this.status.textContent = "Working out which pixels mattered…";
+      // sequential: never more than one explain request in flight
+      const attribution = await post("attribution", { image_base64: png, encoding: "base64", target });
+      const ranking = await post("ablation-ranking", { image_base64: png, target, ablate: this.state.ablate });
+      this.data.attribution = attribution;
+      this.data.ranking = ranking;
+      this.status.textContent = "";
+    } else if (kind === "counterfactual") {
+      const t = Number(this.cfSelect.value);
+      this.status.textContent = `Looking for the smallest change that makes it a ${t}…`;
+      const body = await post("counterfactual", { image_base64: png, encoding: "base64", target: t });
+      this.data.counterfactual = body;
+      const p = body.probabilities;
+      const top = p.map((v, d) => [v, d]).sort((a, b) => b[0] - a[0]).slice(0, 3);
+      this.cfVerdict.textContent = `Changed, it says ${body.prediction} (${top
+        .map(([v, d]) => `${d}: ${(100 * v).toFixed(1)}%`).join(", ")}); before, ${body.original.prediction}.`;
+      this.cfVerdict.dataset.prediction = String(body.prediction);
+      this.status.textContent = "";
+    } else if (kind === "compare") {
+      if (!this.a) return;
+      this.data.compare = await post("compare", { a: { image_base64: this.a }, b: { image_base64: png }, layers: [] });
+    }
+    this.render();
+  }
+
+  render() {
+    this.view.update(this.data);
+    this.markRanking();
+  }
+}
