@@ -174,3 +174,39 @@ def test_explain_mode_is_usable_at_phone_width(phone):
     grad = phone.get_by_test_id("explain-gradient").bounding_box()
     assert grad["width"] >= 60
     screenshot(phone, "explain-390x844")
+
+
+def test_alt_click_in_the_diagram_switches_a_conv2_filter_and_an_fc1_unit(page):
+    from tests.browser.drawing import hover_cell, hover_unit
+
+    open_explain(page)
+    page.keyboard.down("Alt")
+    hover_cell(page, "relu2", 3, 1, 1, click=True)  # conv2 drawn with its ReLU
+    page.wait_for_function("() => location.hash.includes('x=conv2.3')")
+    hover_unit(page, "relu3", 17, click=True)  # fc1 drawn with its ReLU
+    page.wait_for_function("() => location.hash.includes('x=conv2.3-fc1.17')")
+    page.keyboard.up("Alt")
+    settle(page)
+    assert "p=" not in page.url  # the Alt+click switched units, it did not pin a cell
+    assert page.locator(".explain-chip").evaluate_all(
+        "els => els.map(e => e.dataset.layer + e.dataset.index)"
+    ) == ["conv23", "fc117"]
+
+
+def test_compare_a_7_with_a_1_differs_at_every_layer(page, live_server):
+    import httpx
+
+    open_explain(page)
+    page.get_by_test_id("keep-a").click()
+    page.get_by_test_id("clear").click()
+    draw(page, STROKES[1])
+    settle(page)
+    page.wait_for_selector("[data-testid=compare-layers]", timeout=20_000)
+    explain_idle(page)
+    assert page.locator(".explain-compare h3").text_content() == "A (7) → B (1)"
+    rows = page.locator("[data-testid=compare-layers] tr").evaluate_all(
+        "els => els.map(e => [e.dataset.layer, Number(e.dataset.max)])"
+    )
+    names = [g["name"] for g in httpx.get(f"{live_server}/api/model").json()["layers"]]
+    assert [r[0] for r in rows] == names
+    assert all(m > 0 for _, m in rows), rows

@@ -6,6 +6,7 @@
 // At most one explain request is in flight: asks made meanwhile are merged and go next. While
 // any unit is off, the page's predictions come from POST /api/explain/ablate (predict()).
 import { predict as plainPredict } from "./api.js";
+import { toFlat } from "./decode.js";
 import { ExplainView } from "./explainview.js";
 import { ABLATABLE, emptyAblation } from "./urlstate.js";
 
@@ -45,8 +46,9 @@ const digitOptions = (select, first) => {
   for (let d = 0; d < 10; d++) select.append(el("option", { value: String(d) }, String(d)));
 };
 
-/** Which conv filter a diagram layer's map stands for (conv1 drawn as relu1, and so on). */
-const FILTER_OF = { conv1: "conv1", relu1: "conv1", conv2: "conv2", relu2: "conv2" };
+/** The ablatable layer a diagram layer stands for (conv1 drawn as relu1, fc1 as relu3...). */
+const UNIT_OF = { conv1: "conv1", relu1: "conv1", conv2: "conv2", relu2: "conv2", fc1: "fc1", relu3: "fc1",
+                  fc2: "fc2", relu4: "fc2" };
 
 export class ExplainPanel {
   /**
@@ -100,7 +102,9 @@ export class ExplainPanel {
     this.viewRoot.addEventListener("keydown", (e) => {
       if (e.key === "Enter" || e.key === " ") this.onRankingClick(e);
     });
-    this.body.append(head, this.ablatedBox, this.status, this.cfVerdict, this.viewRoot);
+    const hint = el("p", { class: "explain-note" },
+      "Click a filter in the ranking, or Alt+click a conv map or fc unit in the diagram, to switch it off.");
+    this.body.append(head, hint, this.ablatedBox, this.status, this.cfVerdict, this.viewRoot);
     this.targetSelect = target;
     this.cfSelect = cf;
     this.keepAButton = keepA;
@@ -208,15 +212,25 @@ export class ExplainPanel {
     this.toggleUnit(item.dataset.layer, Number(item.dataset.index));
   }
 
-  /** Alt+click (or Ctrl/Cmd+click) on a conv1/conv2 map in the diagram switches its filter. */
+  /**
+   * Alt+click (or Ctrl/Cmd+click) in the diagram: on a conv1/conv2 map switches its filter, on
+   * an fc1/fc2 unit (nodes laid out row by row on one canvas) that unit.
+   */
   onStageClick(e) {
     if (!(e.altKey || e.ctrlKey || e.metaKey)) return;
     const canvas = e.target.closest?.("canvas[data-channel]");
-    const layer = FILTER_OF[canvas?.closest("[data-testid^=layer-]")?.dataset.testid.slice(6)];
+    const layer = UNIT_OF[canvas?.dataset.layer];
     if (!layer) return;
     e.preventDefault();
     e.stopPropagation();
-    this.toggleUnit(layer, Number(canvas.dataset.channel));
+    let index = Number(canvas.dataset.channel);
+    if (layer.startsWith("fc")) {
+      const r = canvas.getBoundingClientRect();
+      const col = Math.min(canvas.width - 1, Math.floor(((e.clientX - r.left) / r.width) * canvas.width));
+      const row = Math.min(canvas.height - 1, Math.floor(((e.clientY - r.top) / r.height) * canvas.height));
+      index = row * canvas.width + col;
+    }
+    this.toggleUnit(layer, index);
   }
 
   /** The ranking's rows as toggles that show which filters are off. */
@@ -312,7 +326,7 @@ export class ExplainPanel {
       this.status.textContent = "";
     } else if (kind === "compare") {
       if (!this.a) return;
-      this.data.compare = await post("compare", { a: { image_base64: this.a }, b: { image_base64: png }, layers: [] });
+      this.data.compare = await post("compare", { a: { image_base64: this.a }, b: { image_base64: png }, encoding: "base64" });
     }
     this.render();
   }
@@ -320,5 +334,30 @@ export class ExplainPanel {
   render() {
     this.view.update(this.data);
     this.markRanking();
+    if (this.data.compare) this.compareLayers(this.data.compare);
+  }
+
+  /** Compare: per layer the mean and largest |B − A|, and the change of every logit. */
+  compareLayers(body) {
+    const box = this.viewRoot.querySelector(".explain-compare");
+    if (!box) return;
+    const table = el("table", { class: "explain-diff", testid: "compare-layers" });
+    table.append(el("caption", {}, "B − A at each layer: mean and largest |difference|"));
+    const layers = [{ name: "input", data: body.input_difference }, ...body.differences];
+    for (const l of layers) {
+      const d = toFlat(l.data);
+      let sum = 0;
+      let max = 0;
+      for (const v of d) {
+        sum += Math.abs(v);
+        if (Math.abs(v) > max) max = Math.abs(v);
+      }
+      const row = el("tr", { "data-layer": l.name, "data-max": max });
+      row.append(el("th", {}, l.name), el("td", {}, (sum / d.length).toFixed(3)), el("td", {}, max.toFixed(3)));
+      table.append(row);
+    }
+    const logits = el("p", { class: "explain-note", testid: "logit-change" },
+      `logit change B − A: ${body.logit_change.map((v, i) => `${i}: ${v >= 0 ? "+" : ""}${v.toFixed(1)}`).join(", ")}`);
+    box.append(table, logits);
   }
 }
