@@ -210,3 +210,19 @@ def test_compare_a_7_with_a_1_differs_at_every_layer(page, live_server):
     names = [g["name"] for g in httpx.get(f"{live_server}/api/model").json()["layers"]]
     assert [r[0] for r in rows] == names
     assert all(m > 0 for _, m in rows), rows
+
+
+def test_the_target_and_the_integrated_gradients_steps_can_be_chosen(page):
+    open_explain(page)
+    page.get_by_test_id("explain-target").select_option("1")
+    page.wait_for_function(
+        "() => document.querySelector('.explain-attribution h3').textContent.endsWith('for 1')"
+    )
+    page.get_by_test_id("explain-steps").select_option("128")
+    page.wait_for_function(
+        "() => document.querySelector('.explain-attribution .explain-note')"
+        ".textContent.includes('128 steps')"
+    )
+    explain_idle(page)
+    assert page.locator(".explain-ranking h3").text_content() == "Filters that help the 1 most"
+    assert explain_in_flight(page) == 1

@@ -102,9 +102,27 @@ export class ExplainPanel {
     this.viewRoot.addEventListener("keydown", (e) => {
       if (e.key === "Enter" || e.key === " ") this.onRankingClick(e);
     });
+    // the maps' settings, within the API's bounds (steps 1-256, patch 1-16, stride 1-16)
+    const settings = el("div", { class: "explain-controls explain-settings" });
+    this.options = {};
+    for (const [name, label, values, chosen] of [
+      ["steps", "IG steps", [16, 32, 64, 128, 256], 64],
+      ["patch", "occlusion patch", [2, 4, 6, 8], 4],
+      ["stride", "stride", [1, 2, 4], 2],
+      ["fill", "fill", ["grey", "black"], "grey"],
+    ]) {
+      const select = el("select", { testid: `explain-${name}`, "aria-label": label });
+      for (const v of values) select.append(el("option", { value: String(v) }, String(v)));
+      select.value = String(chosen);
+      select.addEventListener("change", () => this.ask("explain"));
+      const wrap = el("label", {}, `${label} `);
+      wrap.append(select);
+      settings.append(wrap);
+      this.options[name] = select;
+    }
     const hint = el("p", { class: "explain-note" },
       "Click a filter in the ranking, or Alt+click a conv map or fc unit in the diagram, to switch it off.");
-    this.body.append(head, hint, this.ablatedBox, this.status, this.cfVerdict, this.viewRoot);
+    this.body.append(head, settings, hint, this.ablatedBox, this.status, this.cfVerdict, this.viewRoot);
     this.targetSelect = target;
     this.cfSelect = cf;
     this.keepAButton = keepA;
@@ -308,7 +326,11 @@ export class ExplainPanel {
     if (kind === "explain") {
       this.status.textContent = "Working out which pixels mattered…";
       // sequential: never more than one explain request in flight
-      const attribution = await post("attribution", { image_base64: png, encoding: "base64", target });
+      const o = this.options;
+      const attribution = await post("attribution", {
+        image_base64: png, encoding: "base64", target, steps: Number(o.steps.value),
+        patch: Number(o.patch.value), stride: Number(o.stride.value), fill: o.fill.value,
+      });
       const ranking = await post("ablation-ranking", { image_base64: png, target, ablate: this.state.ablate });
       this.data.attribution = attribution;
       this.data.ranking = ranking;
