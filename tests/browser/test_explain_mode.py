@@ -210,6 +210,19 @@ def test_compare_a_7_with_a_1_differs_at_every_layer(page, live_server):
     names = [g["name"] for g in httpx.get(f"{live_server}/api/model").json()["layers"]]
     assert [r[0] for r in rows] == names
     assert all(m > 0 for _, m in rows), rows
+    # A is in the link: reopened, the page compares the same two drawings again
+    assert "a=" in page.url
+    url = page.url
+    page.goto("about:blank")
+    page.goto(url)
+    page.wait_for_selector("body[data-ready=true]")
+    page.wait_for_selector("[data-testid=compare-layers]", timeout=20_000)
+    explain_idle(page)
+    assert page.locator(".explain-compare h3").text_content() == "A (7) → B (1)"
+    assert page.get_by_test_id("keep-a").text_content() == "Forget A"
+    page.get_by_test_id("keep-a").click()
+    page.wait_for_function("() => !location.hash.includes('a=')")
+    assert page.locator(".explain-compare").count() == 0
 
 
 def test_the_target_and_the_integrated_gradients_steps_can_be_chosen(page):
@@ -226,3 +239,14 @@ def test_the_target_and_the_integrated_gradients_steps_can_be_chosen(page):
     explain_idle(page)
     assert page.locator(".explain-ranking h3").text_content() == "Filters that help the 1 most"
     assert explain_in_flight(page) == 1
+
+
+def test_a_pinned_fc2_unit_is_switched_off_with_the_button(page):
+    from tests.browser.drawing import hover_unit
+
+    open_explain(page)
+    hover_unit(page, "relu4", 42, click=True)
+    page.get_by_test_id("ablate-pinned").click()
+    page.wait_for_function("() => location.hash.includes('x=fc2.42')")
+    settle(page)
+    assert page.locator(".explain-chip[data-layer=fc2]").text_content() == "fc2 #42 ×"

@@ -52,10 +52,10 @@ const strokeDistance = (a, b) => Math.max(...a.points.map((p) => Math.min(
   ...b.points.map((q, i) => toSegment(p, b.points[Math.max(0, i - 1)], q)))));
 
 test("fields are declared in one table with distinct keys and sane defaults", () => {
-  assert.deepEqual(FIELDS.map((f) => f.name), ["strokes", "sample", "pinned", "view", "showPre", "normalise", "ablate"]);
+  assert.deepEqual(FIELDS.map((f) => f.name), ["strokes", "sample", "pinned", "view", "showPre", "normalise", "ablate", "compareA"]);
   assert.equal(new Set(FIELDS.map((f) => f.key)).size, FIELDS.length);
   assert.deepEqual(defaultState(), { strokes: [], sample: null, pinned: null, view: "2d", showPre: false, normalise: "map",
-    ablate: { conv1: [], conv2: [], fc1: [], fc2: [] } });
+    ablate: { conv1: [], conv2: [], fc1: [], fc2: [] }, compareA: null });
   assert.equal(encodeState(defaultState()), "");
   assert.deepEqual(decodeState(""), { state: defaultState(), errors: [] });
 });
@@ -64,13 +64,15 @@ test("the whole state round-trips through the URL", () => {
   const state = {
     strokes: DIGITS[7], sample: 12, pinned: { layer: "conv2", c: 3, y: 4, x: 2 },
     view: "3d", showPre: true, normalise: "layer", ablate: { conv1: [], conv2: [4, 11], fc1: [7], fc2: [] },
+    compareA: DIGITS[7],
   };
   const text = encodeState(state);
   assert.match(text, /^[A-Za-z0-9_\-.=&]+$/); // nothing to escape in a fragment or a query
   const { state: back, errors } = decodeState(`#${text}`, byName);
   assert.deepEqual(errors, []);
-  assert.deepEqual(back, { ...state, strokes: back.strokes });
+  assert.deepEqual(back, { ...state, strokes: back.strokes, compareA: back.compareA });
   assert.equal(back.strokes.length, 2);
+  assert.deepEqual(back.compareA, back.strokes, "drawing A comes back as the same strokes");
   for (let i = 0; i < 2; i++) {
     assert.equal(back.strokes[i].size, 18);
     assert.ok(strokeDistance(state.strokes[i], back.strokes[i]) <= 1, "every point within 1 px");

@@ -7,6 +7,7 @@
 // any unit is off, the page's predictions come from POST /api/explain/ablate (predict()).
 import { predict as plainPredict } from "./api.js";
 import { toFlat } from "./decode.js";
+import { DrawPad } from "./drawpad.js";
 import { ExplainView } from "./explainview.js";
 import { ABLATABLE, emptyAblation } from "./urlstate.js";
 
@@ -55,15 +56,18 @@ export class ExplainPanel {
    * body: the panel's (hidden) body; toggle: the Explain button.
    * opts.state: the page's state (state.ablate is kept here); opts.pad: the DrawPad;
    * opts.onAblate(): the ablated set changed (the page predicts again and updates its link);
-   * opts.stage: the 2D network (Alt+click on a conv map switches its filter off).
+   * opts.stage: the 2D network (Alt+click on a conv map switches its filter off);
+   * opts.onLink(): drawing A changed (the page updates its link; state.compareA holds it).
    */
-  constructor(body, toggle, { state, pad, onAblate, stage }) {
+  constructor(body, toggle, { state, pad, onAblate, stage, onLink }) {
     this.body = body;
     this.toggle = toggle;
     this.state = state;
     this.pad = pad;
     this.onAblate = onAblate;
+    this.onLink = onLink;
     state.ablate ??= emptyAblation();
+    state.compareA ??= null; // drawing A's strokes, for the link
     this.open = false;
     this.busy = false;
     this.wanted = new Set(); // "explain", "counterfactual", "compare"
@@ -92,7 +96,9 @@ export class ExplainPanel {
     explainLabel.append(target);
     const cfLabel = el("label", {}, "New digit ");
     cfLabel.append(cf);
-    head.append(explainLabel, cfLabel, make, keepA);
+    const offPinned = el("button", { type: "button", testid: "ablate-pinned" }, "Switch off the pinned unit");
+    offPinned.addEventListener("click", () => this.togglePinned());
+    head.append(explainLabel, cfLabel, make, keepA, offPinned);
     this.ablatedBox = el("div", { class: "explain-ablated", testid: "ablated", "aria-live": "polite" });
     this.status = el("p", { class: "explain-status", testid: "explain-status", "aria-live": "polite" });
     this.cfVerdict = el("p", { class: "explain-cf-verdict", testid: "cf-verdict" });
@@ -135,6 +141,7 @@ export class ExplainPanel {
     this.toggle.setAttribute("aria-expanded", String(open));
     this.body.hidden = !open;
     if (open) this.ask("explain");
+    if (open && this.a) this.ask("compare");
   }
 
   // ------------------------------------------------------------ the page's predictions
@@ -182,11 +189,31 @@ export class ExplainPanel {
     this.ask("explain");
   }
 
-  /** The link's ablated set (already checked by urlstate.js). */
-  restore(ablate) {
-    if (!ablate) return;
-    this.state.ablate = { ...emptyAblation(), ...ablate };
-    this.showAblated();
+  /** The pinned cell's conv filter or fc unit (a touch screen has no Alt+click). */
+  togglePinned() {
+    const sel = this.state.pinned ? this.state.selection : null;
+    const layer = UNIT_OF[sel?.layer];
+    if (!layer) {
+      this.status.textContent = "Pin a cell of conv1, conv2, fc1 or fc2 (tap or click it) first.";
+      return;
+    }
+    this.status.textContent = "";
+    this.toggleUnit(layer, sel.c);
+  }
+
+  /** The link's state (already checked by urlstate.js): the ablated set and drawing A. */
+  restore(s) {
+    if (s?.ablate) {
+      this.state.ablate = { ...emptyAblation(), ...s.ablate };
+      this.showAblated();
+    }
+    if (s?.compareA?.length) {
+      // drawing A is drawn on a pad of its own, off the page, to become a PNG like the pad's
+      const offscreen = new DrawPad(document.createElement("canvas"), () => {});
+      offscreen.setStrokes(s.compareA);
+      this.setA(offscreen.toPNG(), s.compareA);
+      this.setOpen(true);
+    }
   }
 
   showAblated() {
@@ -272,11 +299,26 @@ export class ExplainPanel {
 
   // ------------------------------------------------------------ compare
 
+  /** "Keep as A" keeps the drawing as A; pressed again, forgets it. */
   keepA() {
-    if (this.pad.isEmpty) return;
-    this.a = this.pad.toPNG();
-    this.keepAButton.textContent = "A kept: draw B";
-    this.ask("compare");
+    if (this.a) {
+      this.setA(null, null);
+      delete this.data.compare;
+      this.render();
+    } else if (!this.pad.isEmpty) {
+      // a sample digit or an image under the strokes cannot go in the link: only strokes do
+      const strokes = this.pad.base ? null : this.pad.strokes.map((t) => ({ size: t.size, points: t.points }));
+      this.setA(this.pad.toPNG(), strokes);
+      this.ask("compare");
+    }
+    this.onLink?.();
+  }
+
+  setA(png, strokes) {
+    this.a = png;
+    this.state.compareA = png ? strokes : null;
+    this.keepAButton.textContent = png ? "Forget A" : "Keep as A";
+    this.keepAButton.setAttribute("aria-pressed", String(Boolean(png)));
   }
 
   // ------------------------------------------------------------ the requests, one at a time

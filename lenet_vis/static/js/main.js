@@ -54,7 +54,7 @@ async function main() {
   views.prediction = new PredictionView($("prediction"), $("confidence"), $("probabilities"));
   views.pad = new DrawPad($("draw-pad"), onDrawingChange);
   views.pad.onFile = openImage;
-  views.explain = new ExplainPanel($("explain-panel"), $("explain"), { state, pad: views.pad, stage, onAblate: () => { state.dirty = !views.pad.isEmpty; setBusy(); sendIfIdle(); syncURL(); } });
+  views.explain = new ExplainPanel($("explain-panel"), $("explain"), { state, pad: views.pad, stage, onLink: syncURL, onAblate: () => { state.dirty = !views.pad.isEmpty; setBusy(); sendIfIdle(); syncURL(); } });
   $("legend-scale").style.background = legendGradient();
   $("hint").textContent = matchMedia("(hover: none)").matches
     ? "Tap any cell to pin it: its inputs light up and the inspector shows the arithmetic."
@@ -341,6 +341,7 @@ function linkState() {
     showPre: state.showPre,
     normalise: state.normalise,
     ablate: state.ablate,
+    compareA: state.compareA,
   };
 }
 
@@ -382,7 +383,7 @@ async function restore() {
     state.normalise = s.normalise;
     $("normalise").checked = s.normalise === "layer";
   }
-  views.explain.restore(s.ablate);
+  views.explain.restore(s);
   views.network.update(state);
   if (Number.isInteger(s.sample)) await loadSample(s.sample);
   if (s.strokes?.length) views.pad.setStrokes(s.strokes, { keepBase: state.sample !== null });

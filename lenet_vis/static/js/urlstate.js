@@ -308,6 +308,8 @@ export const FIELDS = [
   { name: "normalise", key: "n", default: () => "map", ...oneOf(["map", "layer"]) },
   // units switched off (Explain mode): at most every unit of conv1, conv2, fc1 and fc2
   { name: "ablate", key: "x", default: emptyAblation, encode: encodeAblation, decode: decodeAblation },
+  // compare (Explain mode): drawing A, kept while B is drawn on the pad; as the drawing is kept
+  { name: "compareA", key: "a", default: () => null, encode: encodeStrokes, decode: decodeStrokes },
 ];
 
 /** Every field at its default. */
