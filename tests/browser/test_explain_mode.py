@@ -210,6 +210,11 @@ def test_compare_a_7_with_a_1_differs_at_every_layer(page, live_server):
     names = [g["name"] for g in httpx.get(f"{live_server}/api/model").json()["layers"]]
     assert [r[0] for r in rows] == names
     assert all(m > 0 for _, m in rows), rows
+    # the blend slider: A at one end, B at the other
+    blend = page.get_by_test_id("blend")
+    assert page.get_by_test_id("blend-text").get_attribute("data-prediction") == "7"
+    blend.fill(blend.get_attribute("max"))
+    assert page.get_by_test_id("blend-text").get_attribute("data-prediction") == "1"
     # A is in the link: reopened, the page compares the same two drawings again
     assert "a=" in page.url
     url = page.url

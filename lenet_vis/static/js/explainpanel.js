@@ -10,6 +10,7 @@ import { toFlat } from "./decode.js";
 import { DrawPad } from "./drawpad.js";
 import { ExplainView } from "./explainview.js";
 import { ABLATABLE, emptyAblation } from "./urlstate.js";
+import { overlayPixels, SIDE } from "./explainmaps.js";
 
 const el = (tag, attrs = {}, text) => {
   const e = document.createElement(tag);
@@ -422,6 +423,36 @@ export class ExplainPanel {
     }
     const logits = el("p", { class: "explain-note", testid: "logit-change" },
       `logit change B − A: ${body.logit_change.map((v, i) => `${i}: ${v >= 0 ? "+" : ""}${v.toFixed(1)}`).join(", ")}`);
-    box.append(table, logits);
+    box.append(table, logits, this.blendSlider(body));
+  }
+
+  /** A slider along the blend path: the input (1 − α)·A + α·B and its ten probabilities. */
+  blendSlider(body) {
+    const a = toFlat(body.a.input);
+    const b = toFlat(body.b.input);
+    const { alphas, probabilities } = body.path;
+    const wrap = el("div", { class: "explain-blend" });
+    const canvas = el("canvas", { testid: "blend-input" });
+    canvas.width = canvas.height = SIDE;
+    const slider = el("input", { type: "range", min: 0, max: alphas.length - 1, step: 1, value: 0,
+      testid: "blend", "aria-label": "Blend from A to B" });
+    const text = el("p", { class: "explain-note", testid: "blend-text" });
+    const show = () => {
+      const i = Number(slider.value);
+      const t = alphas[i];
+      const mix = Float32Array.from(a, (v, k) => (1 - t) * v + t * b[k]);
+      canvas.getContext("2d").putImageData(new ImageData(overlayPixels(mix, mix, 1, 0), SIDE, SIDE), 0, 0);
+      const p = probabilities[i];
+      const best = p.indexOf(Math.max(...p));
+      text.textContent = `α ${t.toFixed(2)}: says ${best} (${(100 * p[best]).toFixed(1)}%)`;
+      text.dataset.prediction = String(best);
+    };
+    slider.addEventListener("input", show);
+    show();
+    const label = el("label", { class: "explain-blend-label" }, "A ");
+    label.append(slider, " B");
+    wrap.append(canvas, el("div", {}, ""));
+    wrap.lastChild.append(label, text);
+    return wrap;
   }
 }
