@@ -137,8 +137,10 @@ def test_ablating_the_top_conv2_filter_lowers_the_probability_of_7(page):
     page.wait_for_selector("body[data-ready=true]")
     settle(page)
     assert abs(probability_of(page, 7) - p_after) <= 0.0005
+    # a unit off is never hidden: the link opens the panel and the button counts them
+    assert page.get_by_test_id("explain").get_attribute("aria-expanded") == "true"
+    assert page.get_by_test_id("explain").text_content().endswith("(1 off)")
     # switching it on again gives back the prediction with everything on
-    page.get_by_test_id("explain").click()
     page.locator(f".explain-chip[data-layer=conv2][data-index='{index}']").click()
     page.wait_for_function("() => !location.hash.includes('x=')")
     settle(page)
@@ -255,3 +257,24 @@ def test_a_pinned_fc2_unit_is_switched_off_with_the_button(page):
     page.wait_for_function("() => location.hash.includes('x=fc2.42')")
     settle(page)
     assert page.locator(".explain-chip[data-layer=fc2]").text_content() == "fc2 #42 ×"
+
+
+def test_the_sanity_check_shows_maps_from_randomised_weights(page):
+    open_explain(page)
+    page.get_by_test_id("sanity").click()
+    page.wait_for_selector(".explain-randomisation", timeout=20_000)
+    explain_idle(page)
+    stages = page.locator(".explain-randomisation .explain-stage").all_text_contents()
+    assert stages[0] == "trained" and stages[-1] == "random to conv1", stages
+    assert page.locator(".explain-randomisation canvas").count() == 2 * len(stages)
+
+
+def test_wide_screens_make_room_for_the_panel(page):
+    stage_before = page.get_by_test_id("network").bounding_box()["width"]
+    open_explain(page)
+    body = page.get_by_test_id("explain-panel").bounding_box()
+    stage = page.get_by_test_id("network").bounding_box()
+    assert body["x"] + body["width"] <= 1366 and body["width"] >= 300
+    assert stage["x"] + stage["width"] <= body["x"] + 1  # the network is not covered
+    assert stage["width"] < stage_before
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")

@@ -99,7 +99,10 @@ export class ExplainPanel {
     cfLabel.append(cf);
     const offPinned = el("button", { type: "button", testid: "ablate-pinned" }, "Switch off the pinned unit");
     offPinned.addEventListener("click", () => this.togglePinned());
-    head.append(explainLabel, cfLabel, make, keepA, offPinned);
+    const sanity = el("button", { type: "button", testid: "sanity" }, "Sanity check");
+    sanity.title = "The same maps from the network with its weights randomised layer by layer from the top";
+    sanity.addEventListener("click", () => this.ask("randomisation"));
+    head.append(explainLabel, cfLabel, make, keepA, offPinned, sanity);
     this.ablatedBox = el("div", { class: "explain-ablated", testid: "ablated", "aria-live": "polite" });
     this.status = el("p", { class: "explain-status", testid: "explain-status", "aria-live": "polite" });
     this.cfVerdict = el("p", { class: "explain-cf-verdict", testid: "cf-verdict" });
@@ -167,6 +170,7 @@ export class ExplainPanel {
   /** The drawing changed (a stroke ended, undo, clear, a sample...): explain it again. */
   drawingChanged() {
     delete this.data.counterfactual;
+    delete this.data.randomisation;
     this.cfVerdict.textContent = "";
     if (this.a) this.ask("compare");
     this.ask("explain");
@@ -207,6 +211,7 @@ export class ExplainPanel {
     if (s?.ablate) {
       this.state.ablate = { ...emptyAblation(), ...s.ablate };
       this.showAblated();
+      if (this.ablating) this.setOpen(true); // units off are never hidden in a closed panel
     }
     if (s?.compareA?.length) {
       // drawing A is drawn on a pad of its own, off the page, to become a PNG like the pad's
@@ -219,6 +224,8 @@ export class ExplainPanel {
 
   showAblated() {
     const box = this.ablatedBox;
+    const n = Object.values(this.state.ablate).reduce((k, v) => k + v.length, 0);
+    this.toggle.textContent = n ? `Explain: why this digit? (${n} off)` : "Explain: why this digit?";
     box.replaceChildren();
     if (!this.ablating) return;
     box.append(el("span", {}, "Switched off: "));
@@ -325,7 +332,7 @@ export class ExplainPanel {
   // ------------------------------------------------------------ the requests, one at a time
 
   ask(kind) {
-    if (kind !== "explain" && kind !== "counterfactual" && kind !== "compare") return;
+    if (!["explain", "counterfactual", "compare", "randomisation"].includes(kind)) return;
     if (!this.open) return;
     this.wanted.add(kind);
     this.pump();
@@ -388,6 +395,12 @@ export class ExplainPanel {
       this.cfVerdict.textContent = `Changed, it says ${body.prediction} (${top
         .map(([v, d]) => `${d}: ${(100 * v).toFixed(1)}%`).join(", ")}); before, ${body.original.prediction}.`;
       this.cfVerdict.dataset.prediction = String(body.prediction);
+      this.status.textContent = "";
+    } else if (kind === "randomisation") {
+      this.status.textContent = "Randomising the weights layer by layer…";
+      this.data.randomisation = await post("randomisation", {
+        image_base64: png, encoding: "base64", target, methods: ["gradient", "integrated_gradients"], steps: 32,
+      });
       this.status.textContent = "";
     } else if (kind === "compare") {
       if (!this.a) return;
