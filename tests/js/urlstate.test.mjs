@@ -3,7 +3,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
   encodeState, decodeState, defaultState, encodeStrokes, decodeStrokes, quantiseStrokes,
-  toBase64url, padPoint, FIELDS, LIMITS, PAD, REACH,
+  toBase64url, padPoint, FIELDS, LIMITS, PAD, REACH, ABLATABLE,
 } from "../../lenet_vis/static/js/urlstate.js";
 import { seeded, byName } from "./helpers.mjs";
 
@@ -52,9 +52,10 @@ const strokeDistance = (a, b) => Math.max(...a.points.map((p) => Math.min(
   ...b.points.map((q, i) => toSegment(p, b.points[Math.max(0, i - 1)], q)))));
 
 test("fields are declared in one table with distinct keys and sane defaults", () => {
-  assert.deepEqual(FIELDS.map((f) => f.name), ["strokes", "sample", "pinned", "view", "showPre", "normalise"]);
+  assert.deepEqual(FIELDS.map((f) => f.name), ["strokes", "sample", "pinned", "view", "showPre", "normalise", "ablate", "compareA"]);
   assert.equal(new Set(FIELDS.map((f) => f.key)).size, FIELDS.length);
-  assert.deepEqual(defaultState(), { strokes: [], sample: null, pinned: null, view: "2d", showPre: false, normalise: "map" });
+  assert.deepEqual(defaultState(), { strokes: [], sample: null, pinned: null, view: "2d", showPre: false, normalise: "map",
+    ablate: { conv1: [], conv2: [], fc1: [], fc2: [] }, compareA: null });
   assert.equal(encodeState(defaultState()), "");
   assert.deepEqual(decodeState(""), { state: defaultState(), errors: [] });
 });
@@ -62,14 +63,16 @@ test("fields are declared in one table with distinct keys and sane defaults", ()
 test("the whole state round-trips through the URL", () => {
   const state = {
     strokes: DIGITS[7], sample: 12, pinned: { layer: "conv2", c: 3, y: 4, x: 2 },
-    view: "3d", showPre: true, normalise: "layer",
+    view: "3d", showPre: true, normalise: "layer", ablate: { conv1: [], conv2: [4, 11], fc1: [7], fc2: [] },
+    compareA: DIGITS[7],
   };
   const text = encodeState(state);
   assert.match(text, /^[A-Za-z0-9_\-.=&]+$/); // nothing to escape in a fragment or a query
   const { state: back, errors } = decodeState(`#${text}`, byName);
   assert.deepEqual(errors, []);
-  assert.deepEqual(back, { ...state, strokes: back.strokes });
+  assert.deepEqual(back, { ...state, strokes: back.strokes, compareA: back.compareA });
   assert.equal(back.strokes.length, 2);
+  assert.deepEqual(back.compareA, back.strokes, "drawing A comes back as the same strokes");
   for (let i = 0; i < 2; i++) {
     assert.equal(back.strokes[i].size, 18);
     assert.ok(strokeDistance(state.strokes[i], back.strokes[i]) <= 1, "every point within 1 px");
@@ -246,4 +249,30 @@ test("encodeState leaves out fields it cannot write instead of throwing", () => 
   assert.equal(encodeState({ showPre: false, view: "3d" }), "v=3d");
   assert.equal(encodeState(null), "");
   assert.equal(encodeState({ strokes: [{ size: 18, points: [[1, 2]] }] }), "d=AQESAZkCmgI");
+});
+
+test("the ablated units round-trip through the link, sorted, and stay within each layer", () => {
+  const ablate = { conv1: [3, 0], conv2: [11], fc1: [], fc2: [99, 0, 99] };
+  const text = encodeState({ ...defaultState(), ablate });
+  assert.equal(text, "x=conv1.0.3-conv2.11-fc2.0.99");
+  assert.deepEqual(decodeState(text), {
+    state: { ...defaultState(), ablate: { conv1: [0, 3], conv2: [11], fc1: [], fc2: [0, 99] } }, errors: [],
+  });
+  // every unit of every layer off still fits in a link and comes back
+  const all = Object.fromEntries(Object.entries(ABLATABLE).map(([k, n]) => [k, [...Array(n).keys()]]));
+  assert.deepEqual(decodeState(encodeState({ ...defaultState(), ablate: all })).state.ablate, all);
+  // out of bounds, unknown layers, repeats and junk keep the default and say why
+  for (const [bad, why] of [
+    ["conv1.6", "more than 5"], ["conv2.16", "more than 15"], ["fc1.120", "more than 119"],
+    ["fc2.100", "more than 99"], ["fc3.1", "not one of"], ["conv1.1-conv1.2", "given twice"],
+    ["conv1", "names no unit"], ["conv1.-1", "not a whole number"], ["conv1.1.x", "not a whole number"],
+    ["a-b-c-d-e", "more layers"],
+  ]) {
+    const r = decodeState(`x=${bad}`);
+    assert.deepEqual(r.state.ablate, defaultState().ablate, bad);
+    assert.equal(r.errors.length, 1, bad);
+    assert.match(r.errors[0], new RegExp(why), bad);
+  }
+  // an encoder given units out of range writes no field at all rather than a wrong link
+  assert.equal(encodeState({ ...defaultState(), ablate: { conv1: [6] } }), "");
 });

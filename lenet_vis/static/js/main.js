@@ -15,6 +15,7 @@ import { NetworkView } from "./network.js";
 import { Inspector } from "./inspector.js";
 import { PredictionView } from "./probs.js";
 import { Stage3D } from "./stage3d.js";
+import { ExplainPanel } from "./explainpanel.js";
 
 const $ = (id) => document.querySelector(`[data-testid="${id}"]`);
 
@@ -54,6 +55,7 @@ async function main() {
   views.prediction = new PredictionView($("prediction"), $("confidence"), $("probabilities"), matchMedia("(max-width: 899px)"));
   views.pad = new DrawPad($("draw-pad"), onDrawingChange);
   views.pad.onFile = openImage;
+  views.explain = new ExplainPanel($("explain-panel"), $("explain"), { state, pad: views.pad, stage, onLink: syncURL, onAblate: () => { state.dirty = !views.pad.isEmpty; setBusy(); sendIfIdle(); syncURL(); } });
   $("legend-scale").style.background = legendGradient();
   showHint("2d");
   wireControls();
@@ -145,6 +147,7 @@ function onDrawingChange(reason) {
   if (reason === "clear") $("sample-label").textContent = "";
   if ($("pad-prompt").hidden === views.pad.isEmpty) $("pad-prompt").hidden = !views.pad.isEmpty;
   if (reason !== "draw") syncURL();
+  if (reason !== "draw") views.explain.drawingChanged();
   if (views.pad.isEmpty) {
     state.data = null;
     state.dirty = false;
@@ -174,7 +177,7 @@ async function sendIfIdle() {
   const sent = performance.now();
   let body;
   try {
-    body = await api.predict(views.pad.toPNG());
+    body = await views.explain.predict(views.pad.toPNG());
     if ($("error").textContent.startsWith("The server said")) showError("");
   } catch (err) {
     showError(`The server said: ${err.message}`);
@@ -360,6 +363,8 @@ function linkState() {
     view: state.view,
     showPre: state.showPre,
     normalise: state.normalise,
+    ablate: state.ablate,
+    compareA: state.compareA,
   };
 }
 
@@ -401,6 +406,7 @@ async function restore() {
     state.normalise = s.normalise;
     $("normalise").checked = s.normalise === "layer";
   }
+  views.explain.restore(s);
   views.network.update(state);
   if (Number.isInteger(s.sample)) await loadSample(s.sample);
   if (s.strokes?.length) views.pad.setStrokes(s.strokes, { keepBase: state.sample !== null });

@@ -258,6 +258,42 @@ const bool = {
   decode: (t) => (t === "1" ? true : t === "0" ? false : fail(`"${clip(t)}" is not 0 or 1`)),
 };
 
+/** Units that can be switched off, and how many each layer has (POST /api/explain/ablate). */
+export const ABLATABLE = { conv1: 6, conv2: 16, fc1: 120, fc2: 100 };
+export const emptyAblation = () => Object.fromEntries(Object.keys(ABLATABLE).map((k) => [k, []]));
+
+/** {conv1: [0, 3], conv2: [11]} -> "conv1.0.3-conv2.11" (layers in network order, sorted). */
+function encodeAblation(v) {
+  const groups = [];
+  for (const [layer, size] of Object.entries(ABLATABLE)) {
+    const ids = [...new Set(v[layer] ?? [])].sort((a, b) => a - b);
+    for (const i of ids) if (!Number.isInteger(i) || i < 0 || i >= size) fail(`bad ${layer} unit`);
+    if (ids.length) groups.push([layer, ...ids].join("."));
+  }
+  for (const k of Object.keys(v)) if (!Object.hasOwn(ABLATABLE, k)) fail(`no layer ${k}`);
+  return groups.join("-");
+}
+
+function decodeAblation(text) {
+  const out = emptyAblation();
+  if (text === "") return out;
+  const groups = text.split("-");
+  if (groups.length > Object.keys(ABLATABLE).length) fail("it names more layers than can be switched off");
+  for (const g of groups) {
+    const [layer, ...ids] = g.split(".");
+    if (!Object.hasOwn(ABLATABLE, layer)) {
+      fail(`"${clip(layer)}" is not one of ${Object.keys(ABLATABLE).join(", ")}`);
+    }
+    if (out[layer].length) fail(`${layer} is given twice`);
+    if (!ids.length) fail(`${layer} names no unit`);
+    const size = ABLATABLE[layer];
+    if (ids.length > size) fail(`${layer} names more than its ${size} units`);
+    const set = new Set(ids.map((t) => intText(t, `a ${layer} unit`, size - 1)));
+    out[layer] = [...set].sort((a, b) => a - b);
+  }
+  return out;
+}
+
 /** The state, one row per field: name in the state, key in the URL, default, codec. */
 export const FIELDS = [
   { name: "strokes", key: "d", default: () => [], encode: encodeStrokes, decode: decodeStrokes },
@@ -270,6 +306,10 @@ export const FIELDS = [
   { name: "view", key: "v", default: () => "2d", ...oneOf(["2d", "3d"]) },
   { name: "showPre", key: "pre", default: () => false, ...bool }, // the page hides them at first
   { name: "normalise", key: "n", default: () => "map", ...oneOf(["map", "layer"]) },
+  // units switched off (Explain mode): at most every unit of conv1, conv2, fc1 and fc2
+  { name: "ablate", key: "x", default: emptyAblation, encode: encodeAblation, decode: decodeAblation },
+  // compare (Explain mode): drawing A, kept while B is drawn on the pad; as the drawing is kept
+  { name: "compareA", key: "a", default: () => null, encode: encodeStrokes, decode: decodeStrokes },
 ];
 
 /** Every field at its default. */
