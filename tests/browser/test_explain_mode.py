@@ -3,7 +3,7 @@ server and weights: attribution on the ink, ablation from the ranking, "make it 
 
 import pytest
 
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import open_page, screenshot
 from tests.browser.drawing import STROKES, draw, settle
 
 pytestmark = pytest.mark.browser
@@ -269,12 +269,37 @@ def test_the_sanity_check_shows_maps_from_randomised_weights(page):
     assert page.locator(".explain-randomisation canvas").count() == 2 * len(stages)
 
 
-def test_wide_screens_make_room_for_the_panel(page):
-    stage_before = page.get_by_test_id("network").bounding_box()["width"]
+def test_at_1366_the_panel_takes_the_inspector_column_and_the_network_keeps_its_width(page):
+    stage_before = page.get_by_test_id("network").bounding_box()
     open_explain(page)
     body = page.get_by_test_id("explain-panel").bounding_box()
     stage = page.get_by_test_id("network").bounding_box()
-    assert body["x"] + body["width"] <= 1366 and body["width"] >= 300
-    assert stage["x"] + stage["width"] <= body["x"] + 1  # the network is not covered
-    assert stage["width"] < stage_before
+    assert page.evaluate(
+        "document.querySelector('[data-testid=explain-panel]').parentElement"
+        ".classList.contains('inspector-col')"
+    )
+    assert body["width"] >= 250
+    assert body["x"] + body["width"] <= stage["x"] + 1  # beside the network, not over it
+    assert stage["width"] == pytest.approx(stage_before["width"], abs=1)
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    page.get_by_test_id("explain").click()  # closed: the body goes back under its button
+    assert page.evaluate(
+        "document.querySelector('[data-testid=explain-panel]').parentElement"
+        ".classList.contains('explain-panel')"
+    )
+
+
+def test_wide_screens_make_room_for_the_drawer(browser, live_server):
+    page = open_page(browser, live_server, 1920, 1080)
+    try:
+        stage_before = page.get_by_test_id("network").bounding_box()["width"]
+        open_explain(page)
+        body = page.get_by_test_id("explain-panel").bounding_box()
+        stage = page.get_by_test_id("network").bounding_box()
+        assert body["x"] + body["width"] <= 1920 and body["width"] >= 300
+        assert stage["x"] + stage["width"] <= body["x"] + 1  # the network is not covered
+        assert stage["width"] < stage_before
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+        assert page.console_errors == []
+    finally:
+        page.close()

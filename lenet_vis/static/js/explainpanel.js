@@ -12,6 +12,8 @@ import { ExplainView } from "./explainview.js";
 import { ABLATABLE, emptyAblation } from "./urlstate.js";
 import { overlayPixels, SIDE } from "./explainmaps.js";
 
+const MIDDLE_WIDTHS = "(min-width: 900px) and (max-width: 1599px)";
+
 const el = (tag, attrs = {}, text) => {
   const e = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs)) {
@@ -78,6 +80,21 @@ export class ExplainPanel {
     this.build();
     toggle.addEventListener("click", () => this.setOpen(!this.open));
     stage?.addEventListener("click", (e) => this.onStageClick(e), true);
+    this.middle = matchMedia(MIDDLE_WIDTHS);
+    this.middle.addEventListener("change", () => this.place());
+  }
+
+  /**
+   * Where the open body goes. Wide screens (1600 px and more): a drawer on the right (CSS).
+   * Between 900 and 1599 px: the inspector column's top, so the network keeps its width (a
+   * drawer there squeezed the diagram until its labels overlapped). Phones: under the button.
+   */
+  place() {
+    const col = document.querySelector(".inspector-col");
+    const target = this.open && this.middle.matches && col ? col : this.toggle.parentElement;
+    if (this.body.parentElement === target) return;
+    if (target === col) col.prepend(this.body);
+    else this.toggle.after(this.body);
   }
 
   build() {
@@ -144,6 +161,7 @@ export class ExplainPanel {
     this.toggle.setAttribute("aria-pressed", String(open));
     this.toggle.setAttribute("aria-expanded", String(open));
     this.body.hidden = !open;
+    this.place();
     if (open) this.ask("explain");
     if (open && this.a) this.ask("compare");
   }
