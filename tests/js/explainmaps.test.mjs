@@ -3,7 +3,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
   robustLimit, overlayPixels, inkPixels, decodeAttribution, completenessText, rankingLabels,
-  pathPoints,
+  pathPoints, channelPixels,
 } from "../../lenet_vis/static/js/explainmaps.js";
 import { diverging } from "../../lenet_vis/static/js/colour.js";
 
@@ -65,4 +65,26 @@ test("the blend chart puts probability 1 at the top and alpha 1 at the right", (
   const path = { alphas: [0, 0.5, 1], probabilities: [[1, 0], [0.5, 0.5], [0, 1]] };
   assert.deepEqual(pathPoints(path, 0, 200, 100), [[0, 0], [100, 50], [200, 100]]);
   assert.deepEqual(pathPoints(path, 1, 200, 100), [[0, 100], [100, 50], [200, 0]]);
+});
+
+test("a layer's difference splits into one diverging map per channel with one limit", () => {
+  // shape [2, 1, 2]: channel 0 = [0, 2], channel 1 = [-4, 1]; the layer's limit is 4
+  const { limit, maps } = channelPixels(Float32Array.from([0, 2, -4, 1]), [2, 1, 2]);
+  assert.equal(limit, 4);
+  assert.equal(maps.length, 2);
+  assert.deepEqual(maps.map((m) => [m.width, m.height]), [[2, 1], [2, 1]]);
+  // 0 -> neutral [64, 64, 64]; 2/4 -> half way to orange: 64 + (230 - 64) / 2 = 147,
+  // 64 + (125 - 64) / 2 = 94.5 -> 95, 64 + (20 - 64) / 2 = 42
+  assert.deepEqual([...maps[0].pixels], [64, 64, 64, 255, 147, 95, 42, 255]);
+  // -4/4 -> blue [33, 102, 172]; 1/4 -> 64 + 166/4 = 105.5 -> 106, 64 + 61/4 = 79.25 -> 79,
+  // 64 - 44/4 = 53
+  assert.deepEqual([...maps[1].pixels], [33, 102, 172, 255, 106, 79, 53, 255]);
+});
+
+test("a vector layer's difference is one 1 x N strip; all zeros stay neutral", () => {
+  const { limit, maps } = channelPixels(Float32Array.from([0, 0, 0]), [3]);
+  assert.equal(limit, 0);
+  assert.equal(maps.length, 1);
+  assert.deepEqual([maps[0].width, maps[0].height], [3, 1]);
+  assert.deepEqual([...maps[0].pixels], [64, 64, 64, 255, 64, 64, 64, 255, 64, 64, 64, 255]);
 });

@@ -1,5 +1,5 @@
 // The explanations' pictures as pixels and words. Pure: no DOM (tests/js/explainmaps.test.mjs).
-import { diverging, gray } from "./colour.js";
+import { absMax, diverging, fillPixels, gray } from "./colour.js";
 import { toFlat } from "./decode.js";
 
 export const SIDE = 32;
@@ -67,4 +67,22 @@ export function rankingLabels(ranking, n = 5) {
 /** Polyline points (x, y in [0, w] x [0, h]) of digit d's probability along a blend path. */
 export function pathPoints(path, digit, w, h) {
   return path.alphas.map((a, i) => [a * w, (1 - path.probabilities[i][digit]) * h]);
+}
+
+/**
+ * One layer's B − A as per-channel pixel buffers in the diverging scale, one limit per layer.
+ * data: flat C-order values; shape: [C, H, W] (a map layer) or [N] (a vector layer: one
+ * 1 x N strip). Returns {limit, maps: [{width, height, pixels}]}, pixels RGBA (4 per value);
+ * limit is the layer's largest |value|, so the strongest change in the layer saturates.
+ */
+export function channelPixels(data, shape) {
+  const [c, h, w] = shape.length >= 3 ? shape.slice(-3) : [1, 1, shape.at(-1) ?? data.length];
+  const limit = absMax(data);
+  const maps = [];
+  for (let k = 0; k < c; k++) {
+    const pixels = new Uint8ClampedArray(4 * h * w);
+    fillPixels(pixels, data, k * h * w, h * w, true, limit);
+    maps.push({ width: w, height: h, pixels });
+  }
+  return { limit, maps };
 }
