@@ -212,6 +212,28 @@ def test_compare_a_7_with_a_1_differs_at_every_layer(page, live_server):
     names = [g["name"] for g in httpx.get(f"{live_server}/api/model").json()["layers"]]
     assert [r[0] for r in rows] == names
     assert all(m > 0 for _, m in rows), rows
+    # the difference maps: every layer (after the input) has a row of canvases, one per channel
+    # for the map layers and one strip for the vector layers, and in each row some pixel is off
+    # the diverging scale's neutral middle grey (64, 64, 64): B - A is drawn, not blank
+    maps = page.get_by_test_id("compare-maps").evaluate(
+        """box => [...box.querySelectorAll('.explain-diff-row')].map(row => {
+          const canvases = [...row.querySelectorAll('canvas')];
+          let off = 0;
+          for (const c of canvases) {
+            const px = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+            for (let i = 0; i < px.length; i += 4)
+              if (px[i] !== 64 || px[i + 1] !== 64 || px[i + 2] !== 64) off++;
+          }
+          return [row.dataset.layer, canvases.length, canvases[0].width, canvases[0].height, off];
+        })"""
+    )
+    assert [m[0] for m in maps] == names[1:]
+    geometry = {m[0]: m[1:4] for m in maps}
+    assert geometry["conv1"] == [6, 28, 28] and geometry["pool1"] == [6, 14, 14]
+    assert geometry["conv2"] == [16, 10, 10] and geometry["pool2"] == [16, 5, 5]
+    assert geometry["fc1"] == [1, 120, 1] and geometry["softmax"] == [1, 10, 1]
+    assert all(m[4] > 0 for m in maps), maps
+    assert page.console_errors == []
     # the blend slider: A at one end, B at the other
     blend = page.get_by_test_id("blend")
     assert page.get_by_test_id("blend-text").get_attribute("data-prediction") == "7"
@@ -230,6 +252,22 @@ def test_compare_a_7_with_a_1_differs_at_every_layer(page, live_server):
     page.get_by_test_id("keep-a").click()
     page.wait_for_function("() => !location.hash.includes('a=')")
     assert page.locator(".explain-compare").count() == 0
+
+
+def test_the_difference_maps_fit_a_phone(phone):
+    open_explain(phone)
+    phone.get_by_test_id("keep-a").click()
+    phone.get_by_test_id("clear").click()
+    draw(phone, STROKES[1])
+    settle(phone)
+    phone.wait_for_selector("[data-testid=compare-maps]", timeout=20_000)
+    explain_idle(phone)
+    assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    for testid in ("compare-maps", "diff-conv2", "diff-fc1"):
+        box = phone.get_by_test_id(testid).bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 390, (testid, box)
+    phone.get_by_test_id("compare-maps").scroll_into_view_if_needed()
+    screenshot(phone, "explain-compare-390x844")
 
 
 def test_the_target_and_the_integrated_gradients_steps_can_be_chosen(page):

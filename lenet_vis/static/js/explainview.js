@@ -7,7 +7,7 @@
 import { toFlat } from "./decode.js";
 import {
   SIDE, METHOD_TITLES, robustLimit, overlayPixels, inkPixels, decodeAttribution,
-  completenessText, rankingLabels, pathPoints,
+  completenessText, rankingLabels, pathPoints, channelPixels,
 } from "./explainmaps.js";
 
 const el = (tag, cls, text) => {
@@ -119,7 +119,37 @@ export class ExplainView {
         i ? ctx.lineTo(x, y) : ctx.moveTo(x, y));
       ctx.stroke();
     }
-    box.append(chart);
+    box.append(chart, this.differenceMaps(body.differences));
+    return box;
+  }
+
+  /**
+   * B − A at each layer in the diverging scale of the page's legend (orange B > A, blue
+   * B < A), one limit per layer: a map layer as one small canvas per channel, a vector layer
+   * as one strip of cells. differences: [{name, shape, data}] as in the compare response.
+   */
+  differenceMaps(differences) {
+    const box = el("div", "explain-diff-maps");
+    box.dataset.testid = "compare-maps";
+    box.append(el("p", "explain-note", "B − A at each layer: orange B > A, blue B < A, " +
+      "grey unchanged; each layer on its own scale (±largest change)"));
+    for (const layer of differences) {
+      const { limit, maps } = channelPixels(toFlat(layer.data), layer.shape);
+      const row = el("div", "explain-diff-row");
+      row.dataset.testid = `diff-${layer.name}`;
+      row.dataset.layer = layer.name;
+      row.append(el("span", "explain-diff-name", `${layer.name} ±${limit.toPrecision(2)}`));
+      const cells = el("div", maps[0]?.height > 1 ? "explain-diff-channels" : "explain-diff-strip");
+      for (const m of maps) {
+        const canvas = el("canvas");
+        canvas.width = m.width;
+        canvas.height = m.height;
+        canvas.getContext("2d").putImageData(new ImageData(m.pixels, m.width, m.height), 0, 0);
+        cells.append(canvas);
+      }
+      row.append(cells);
+      box.append(row);
+    }
     return box;
   }
 }
