@@ -37,17 +37,19 @@ def settle(page, timeout=10_000):
     page.wait_for_selector("[data-testid=network][aria-busy=false]", timeout=timeout)
 
 
-def most_in_flight(page) -> int:
-    """The most requests in flight at once, from the page's "request" performance measures."""
+def most_in_flight(page, measure: str = "request") -> int:
+    """The most requests in flight at once, from the page's performance measures of that name
+    ("request" for predictions, "explain-request" for the Explain panel)."""
     return page.evaluate(
-        """() => {
-        const ev = performance.getEntriesByName('request').flatMap(
+        """(name) => {
+        const ev = performance.getEntriesByName(name).flatMap(
           (e) => [[e.startTime, 1], [e.startTime + e.duration, -1]]);
         ev.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
         let open = 0, most = 0;
         for (const [, d] of ev) { open += d; most = Math.max(most, open); }
         return most;
-      }"""
+      }""",
+        measure,
     )
 
 

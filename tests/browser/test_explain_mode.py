@@ -4,7 +4,7 @@ server and weights: attribution on the ink, ablation from the ranking, "make it 
 import pytest
 
 from tests.browser.conftest import open_page, screenshot
-from tests.browser.drawing import STROKES, draw, settle
+from tests.browser.drawing import STROKES, draw, most_in_flight, settle
 
 pytestmark = pytest.mark.browser
 
@@ -19,17 +19,8 @@ def explain_idle(page, timeout=20_000):
 
 
 def explain_in_flight(page) -> int:
-    """The most explain requests in flight at once, from the "explain-request" measures."""
-    return page.evaluate(
-        """() => {
-        const ev = performance.getEntriesByName('explain-request').flatMap(
-          (e) => [[e.startTime, 1], [e.startTime + e.duration, -1]]);
-        ev.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
-        let open = 0, most = 0;
-        for (const [, d] of ev) { open += d; most = Math.max(most, open); }
-        return most;
-      }"""
-    )
+    """The most explain requests in flight at once."""
+    return most_in_flight(page, "explain-request")
 
 
 # the gradient map's magnitude per input pixel, and the input itself, read from the page's
