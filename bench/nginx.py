@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import base64
-import io
 import json
 import re
 import shutil
@@ -23,33 +22,11 @@ import sys
 import tempfile
 from pathlib import Path
 
-from PIL import Image, ImageDraw
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.api import LUA, drawing_png  # noqa: E402  (the page's request, the wrk script)
 from deploy.local import Cluster  # noqa: E402
-
-LUA = """wrk.method = "POST"
-wrk.headers["Content-Type"] = "application/json"
-local f = io.open("{body}", "rb"); wrk.body = f:read("*a"); f:close()
-done = function(summary, latency, requests)
-  io.write(string.format("RESULT %d %d %d %d %d %.6f\\n", summary.requests,
-    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,
-    summary.errors.status, latency:percentile(50), latency:percentile(99), summary.duration / 1e6))
-end
-"""
-
-
-def drawing_png() -> bytes:
-    """A 7 drawn on the pad, as the page sends it: an RGBA PNG, 140 pixels a side."""
-    img = Image.new("RGBA", (140, 140), (0, 0, 0, 255))
-    ImageDraw.Draw(img).line(
-        [(40, 30), (100, 30), (58, 118)], fill=(255, 255, 255, 255), width=9, joint="curve"
-    )
-    buf = io.BytesIO()
-    img.save(buf, "PNG", optimize=True)
-    return buf.getvalue()
 
 
 def wrk(url: str, script: Path, connections: int, seconds: int) -> dict:

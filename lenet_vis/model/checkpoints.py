@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from lenet_vis.model.lenet import LeNet, WeightsError, weights_digest
+from lenet_vis.model.lenet import LeNet, WeightsError, check_arrays, weights_digest
 
 SUFFIX = "-checkpoints.npz"
 INIT = "init"
@@ -55,16 +55,7 @@ def names(metadata: dict) -> list[str]:
 def net_from_arrays(arrays: dict[str, np.ndarray], digest: str | None, where: str) -> LeNet:
     """A LeNet from `layer.param` arrays, checked for names, shapes, dtype and hash."""
     net = LeNet(seed=None)
-    expected = {k: v.shape for k, v in net.state().items()}
-    if set(arrays) != set(expected):
-        missing = sorted(set(expected) - set(arrays))
-        extra = sorted(set(arrays) - set(expected))
-        raise WeightsError(f"{where}: missing arrays {missing}, unexpected arrays {extra}")
-    for key, shape in expected.items():
-        if arrays[key].shape != shape or arrays[key].dtype != np.float32:
-            raise WeightsError(
-                f"{where}: {key} is {arrays[key].dtype}{arrays[key].shape}, expected float32{shape}"
-            )
+    check_arrays(arrays, {k: v.shape for k, v in net.state().items()}, where)
     got = weights_digest(arrays)
     if got != digest:
         raise WeightsError(

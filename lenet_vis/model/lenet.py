@@ -72,6 +72,22 @@ def unit_mask(mask: np.ndarray, h: np.ndarray) -> np.ndarray:
     return m.reshape(m.shape + (1,) * (h.ndim - 2))
 
 
+def check_arrays(arrays: dict[str, np.ndarray], expected: dict[str, tuple], where) -> None:
+    """WeightsError (one line, naming `where`) unless `arrays` holds exactly the `layer.param`
+    names of `expected`, each float32 of the expected shape and finite."""
+    if set(arrays) != set(expected):
+        missing = sorted(set(expected) - set(arrays))
+        extra = sorted(set(arrays) - set(expected))
+        raise WeightsError(f"{where}: missing arrays {missing}, unexpected arrays {extra}")
+    for key, shape in expected.items():
+        if arrays[key].shape != shape or arrays[key].dtype != np.float32:
+            raise WeightsError(
+                f"{where}: {key} is {arrays[key].dtype}{arrays[key].shape}, expected float32{shape}"
+            )
+        if not np.isfinite(arrays[key]).all():
+            raise WeightsError(f"{where}: {key} holds NaN or infinite values")
+
+
 class LeNet:
     """The network. `layers` maps name -> layer; parameters live in each layer's `params`."""
 
@@ -265,18 +281,7 @@ class LeNet:
                 arrays = {k: z[k] for k in z.files}
         except (zipfile.BadZipFile, ValueError, OSError, EOFError, KeyError) as exc:
             raise WeightsError(f"{path}: not a readable .npz ({exc})") from None
-        if set(arrays) != set(expected):
-            missing = sorted(set(expected) - set(arrays))
-            extra = sorted(set(arrays) - set(expected))
-            raise WeightsError(f"{path}: missing arrays {missing}, unexpected arrays {extra}")
-        for key, shape in expected.items():
-            if arrays[key].shape != shape or arrays[key].dtype != np.float32:
-                raise WeightsError(
-                    f"{path}: {key} is {arrays[key].dtype}{arrays[key].shape}, "
-                    f"expected float32{shape}"
-                )
-            if not np.isfinite(arrays[key]).all():
-                raise WeightsError(f"{path}: {key} holds NaN or infinite values")
+        check_arrays(arrays, expected, path)
         try:
             meta = json.loads(meta_path.read_text())
         except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
