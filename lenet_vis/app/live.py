@@ -177,12 +177,19 @@ class Frame:
         }
         self.input = self.arrays["input"][0]
         self.softmax = self.arrays["softmax"]
+        self.net: LeNet | None = None
+        self.run = None  # the network bound to this buffer (LeNet.bind_into), per net
+
+    def bind(self, net: LeNet):
+        if net is not self.net:
+            self.net, self.run = net, net.bind_into(self.arrays)
+        return self.run
 
     def answer(self, net: LeNet, drawing: Drawing) -> bytearray:
         """Preprocess the drawing into the input view, run every layer into its view, stamp
         seq, prediction and flags; returns the buffer (valid until the next answer)."""
         blank = grid_input(drawing.grid, self.input)
-        net.forward_into(self.arrays)
+        self.bind(net)()
         prediction = int(self.softmax.argmax())
         flags = BLANK if blank else 0
         ANSWER_HEADER.pack_into(
