@@ -56,6 +56,28 @@ def tree_rss(pid: int) -> int:
     return total
 
 
+def tree_cpu(pid: int) -> float:
+    """User + system CPU seconds of a process and its descendants so far (Linux /proc)."""
+    total, stack = 0.0, [pid]
+    parents: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+            parents.setdefault(ppid, []).append(int(entry.name))
+    while stack:
+        p = stack.pop()
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        stack.extend(parents.get(p, []))
+    return total
+
+
 def client_part(args: tuple) -> Load:
     url, connections, seconds, hz = args
     return drive(url, connections, seconds, hz)
@@ -75,6 +97,7 @@ def main() -> None:
     with serving(workers=args.workers) as (url, proc):
         time.sleep(1)
         start_rss = tree_rss(proc.pid)
+        start_cpu = tree_cpu(proc.pid)
         samples = [start_rss]
         n = args.client_processes
         parts = [
@@ -110,6 +133,7 @@ def main() -> None:
                         flush=True,
                     )
             loads = pending.get()
+        server_cpu = tree_cpu(proc.pid) - start_cpu
         time.sleep(1)  # the connections' handlers end
         end_rss = tree_rss(proc.pid)
         samples.append(end_rss)
@@ -132,6 +156,11 @@ def main() -> None:
     if latencies.size:
         p50, p95, p99, top = np.percentile(latencies, [50, 95, 99, 100]) * 1e3
         print(f"round trip ms: p50 {p50:.2f}  p95 {p95:.2f}  p99 {p99:.2f}  max {top:.1f}")
+    if total:
+        print(
+            f"server CPU {server_cpu:.1f} s: {server_cpu / total * 1e6:.0f} us per answer "
+            f"({server_cpu / elapsed * 100:.0f}% of a core)"
+        )
     print(
         f"server RSS MiB: start {start_rss / 2**20:.1f}  peak {max(samples) / 2**20:.1f}  "
         f"end {end_rss / 2**20:.1f}"

@@ -163,9 +163,14 @@ def layout(checkpoint: str | None) -> Layout:
 
 class Frame:
     """One connection's answer buffer for one checkpoint: `buffer` (bytearray, sent as it is)
-    and `arrays`, layer name -> float32 view into it (the input (1, 32, 32) first)."""
+    and `arrays`, layer name -> float32 view into it (the input (1, 32, 32) first).
 
-    def __init__(self, checkpoint: str | None) -> None:
+    scratch: the convolutions' temporary buffers, shared by every frame answered on one
+    thread (`LeNet.bind_into`); None: the frame's own.
+    """
+
+    def __init__(self, checkpoint: str | None, scratch: dict | None = None) -> None:
+        self.scratch = scratch
         self.layout = layout(checkpoint)
         self.buffer = bytearray(self.layout.size)
         self.buffer[: len(self.layout.header)] = self.layout.header
@@ -182,7 +187,7 @@ class Frame:
 
     def bind(self, net: LeNet):
         if net is not self.net:
-            self.net, self.run = net, net.bind_into(self.arrays)
+            self.net, self.run = net, net.bind_into(self.arrays, self.scratch)
         return self.run
 
     def answer(self, net: LeNet, drawing: Drawing) -> bytearray:

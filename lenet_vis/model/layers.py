@@ -231,12 +231,14 @@ class Conv2D:
         """x: (N, C, H, W) -> y: (N, F, OH, OW), nothing kept for a backward pass."""
         return self._apply(x)[0]
 
-    def bind_into(self, x: np.ndarray, out: np.ndarray):
+    def bind_into(self, x: np.ndarray, out: np.ndarray, scratch: dict | None = None):
         """A call computing infer(x) into out, for one image held in fixed arrays (e.g. views
         into an outgoing buffer): everything but the arithmetic is prepared here, once.
 
         x: (1, C, H, W), out: (1, F, OH, OW) float32, C-contiguous -> fn() writing out.
         Stride 1: im2col's two copies into buffers made once, then the same product.
+        scratch: a dict holding those buffers by shape, shared by calls that never run at the
+        same time (e.g. every connection of one event loop); None: buffers of its own.
         """
         _expect_ndim(x, 4, "Conv2D")
         f, oh, ow = self.output_shape(x.shape[1:])
@@ -248,9 +250,15 @@ class Conv2D:
         bias = self.params["b"][:, None]
         y = out.reshape(f, oh * ow)  # a view: out is contiguous
         _, sc, sh, sw = x.strides
-        shifted = np.empty((c, k, h, ow), x.dtype)  # every column shift j of every row
+        scratch = {} if scratch is None else scratch
+        key = ("conv", x.dtype.str, c, h, k, oh, ow)
+        if key not in scratch:
+            scratch[key] = (
+                np.empty((c, k, h, ow), x.dtype),  # every column shift j of every row
+                np.empty((c * k * k, oh * ow), x.dtype),  # the patches as columns
+            )
+        shifted, cols = scratch[key]
         by_shift = np.ndarray((c, k, h, ow), x.dtype, x, 0, (sc, sw, sh, sw))
-        cols = np.empty((c * k * k, oh * ow), x.dtype)
         t = shifted.strides
         windows = np.ndarray((c, k, k, oh * ow), x.dtype, shifted, 0, (t[0], t[2], t[1], t[3]))
         cols_view = cols.reshape(c, k, k, oh * ow)
@@ -332,7 +340,7 @@ class ReLU:
     def infer(self, x: np.ndarray) -> np.ndarray:
         return np.maximum(x, 0)
 
-    def bind_into(self, x: np.ndarray, out: np.ndarray):
+    def bind_into(self, x: np.ndarray, out: np.ndarray, scratch: dict | None = None):
         """A call writing infer(x) into out (fixed arrays of one shape)."""
         return functools.partial(np.maximum, x, 0, out=out)
 
@@ -359,7 +367,7 @@ class Softmax:
         e = np.exp(x - x.max(axis=1, keepdims=True))
         return e / e.sum(axis=1, keepdims=True)
 
-    def bind_into(self, x: np.ndarray, out: np.ndarray):
+    def bind_into(self, x: np.ndarray, out: np.ndarray, scratch: dict | None = None):
         """A call writing infer(x) into out (N, D), the same operations in place."""
         _expect_ndim(x, 2, "Softmax")
 
@@ -465,7 +473,7 @@ class MaxPool2D:
             np.maximum(out, v, out=out)
         return out
 
-    def bind_into(self, x: np.ndarray, out: np.ndarray):
+    def bind_into(self, x: np.ndarray, out: np.ndarray, scratch: dict | None = None):
         """A call writing infer(x) into out (N, C, OH, OW); x's k*k views made once."""
         first, *rest = self._views(x)
 
@@ -531,7 +539,7 @@ class Dense:
         y += self.params["b"].astype(x.dtype, copy=False)
         return y
 
-    def bind_into(self, x: np.ndarray, out: np.ndarray):
+    def bind_into(self, x: np.ndarray, out: np.ndarray, scratch: dict | None = None):
         """A call writing infer(x) into out (N, out) for a few float32 rows: one product."""
         _expect_ndim(x, 2, "Dense")
         self.output_shape(x.shape[1:])

@@ -170,16 +170,20 @@ class LeNet:
         """
         self.bind_into(outputs)()
 
-    def bind_into(self, outputs: dict[str, np.ndarray]):
+    def bind_into(self, outputs: dict[str, np.ndarray], scratch: dict | None = None):
         """`forward_into(outputs)` prepared once for arrays that stay put (a connection's
-        frame): returns a call that runs every layer again on whatever "input" holds."""
+        frame): returns a call that runs every layer again on whatever "input" holds.
+
+        scratch: a dict for the convolutions' temporary buffers, shared by calls that never
+        run at the same time (every connection of one event loop); None: their own.
+        """
         h = outputs["input"].reshape(1, *INPUT_SHAPE)
         steps = []
         for name, layer in self.layers.items():
             if isinstance(layer, Dense) and h.ndim == 4:
                 h = h.reshape(1, -1)
             out = outputs[name].reshape(1, *outputs[name].shape)
-            steps.append(layer.bind_into(h, out))
+            steps.append(layer.bind_into(h, out, scratch))
             h = out
 
         def run() -> None:

@@ -69,3 +69,16 @@ def test_bind_into_refuses_a_batch(net):
     outs = {g.name: np.zeros((2, *g.output_shape), np.float32) for g in layer_geometry()}
     with pytest.raises(ShapeError):
         net.layers["conv1"].bind_into(outs["input"], outs["conv1"])
+
+
+def test_frames_sharing_scratch_buffers_each_get_their_own_answer(net, digits):
+    scratch: dict = {}
+    a, b = buffers(), buffers()
+    run_a, run_b = net.bind_into(a, scratch), net.bind_into(b, scratch)
+    xa, xb = to_network_input(digits[0][0]), to_network_input(digits[0][1])
+    a["input"][0], b["input"][0] = xa, xb
+    run_a()
+    run_b()
+    assert np.array_equal(a["softmax"], net.forward(xa)["softmax"])
+    assert np.array_equal(b["softmax"], net.forward(xb)["softmax"])
+    assert len(scratch) == 2  # conv1's and conv2's, made once
