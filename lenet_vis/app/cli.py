@@ -104,6 +104,7 @@ def _predict(args: argparse.Namespace) -> int:
 def uvicorn_options(settings) -> dict:
     """The server-level limits of the settings, as uvicorn.run keywords."""
     from lenet_vis.app.live import MAX_MESSAGE
+    from lenet_vis.app.live_protocol import LiveWebSockets
 
     return {
         "http": settings.http,
@@ -111,6 +112,7 @@ def uvicorn_options(settings) -> dict:
         "timeout_keep_alive": settings.keep_alive_timeout,
         "limit_concurrency": settings.limit_concurrency,
         # the live channel: no frame over its largest drawing is read, no compression
+        "ws": LiveWebSockets,
         "ws_max_size": MAX_MESSAGE,
         "ws_per_message_deflate": settings.live_deflate,
     }
