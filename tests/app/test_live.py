@@ -39,7 +39,7 @@ LAYERS = [
     "fc3",
     "softmax",
 ]
-IDLE = 3.0  # the main server's idle timeout, seconds
+IDLE = 5.0  # the main server's idle timeout, seconds
 ALLOWED = "https://allowed.example"
 
 
