@@ -16,6 +16,7 @@ import argparse
 import multiprocessing
 import os
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -26,6 +27,7 @@ from lenet_vis.app.cli import one_blas_thread  # noqa: E402
 
 one_blas_thread(os.environ)
 
+import httpx  # noqa: E402
 import numpy as np  # noqa: E402
 
 from tests.app.live_clients import Load, drive  # noqa: E402
@@ -78,6 +80,16 @@ def tree_cpu(pid: int) -> float:
     return total
 
 
+def poll_health(url: str, stop: threading.Event, times: list[float]) -> None:
+    """GET /healthz every 100 ms until stopped: how long the event loop keeps HTTP waiting."""
+    with httpx.Client(base_url=url, timeout=30) as client:
+        while not stop.is_set():
+            t = time.perf_counter()
+            client.get("/healthz").raise_for_status()
+            times.append(time.perf_counter() - t)
+            stop.wait(0.1)
+
+
 def client_part(args: tuple) -> Load:
     url, connections, seconds, hz = args
     return drive(url, connections, seconds, hz)
@@ -117,8 +129,12 @@ def main() -> None:
             flush=True,
         )
         ctx = multiprocessing.get_context("spawn")
+        health: list[float] = []
+        stop = threading.Event()
+        poller = threading.Thread(target=poll_health, args=(url, stop, health), daemon=True)
         with ctx.Pool(n) as pool:
             pending = pool.map_async(client_part, parts)
+            poller.start()
             t0 = time.monotonic()
             shown = 0.0
             while not pending.ready():
@@ -133,6 +149,8 @@ def main() -> None:
                         flush=True,
                     )
             loads = pending.get()
+        stop.set()
+        poller.join()
         server_cpu = tree_cpu(proc.pid) - start_cpu
         time.sleep(1)  # the connections' handlers end
         end_rss = tree_rss(proc.pid)
@@ -156,6 +174,12 @@ def main() -> None:
     if latencies.size:
         p50, p95, p99, top = np.percentile(latencies, [50, 95, 99, 100]) * 1e3
         print(f"round trip ms: p50 {p50:.2f}  p95 {p95:.2f}  p99 {p99:.2f}  max {top:.1f}")
+    if health:
+        h50, h99, hmax = np.percentile(health, [50, 99, 100]) * 1e3
+        print(
+            f"GET /healthz during the load ({len(health)} polls): p50 {h50:.1f} ms  "
+            f"p99 {h99:.1f} ms  max {hmax:.1f} ms"
+        )
     if total:
         print(
             f"server CPU {server_cpu:.1f} s: {server_cpu / total * 1e6:.0f} us per answer "
