@@ -132,7 +132,10 @@ class Session:
         receive = self.ws.receive
         count = len(self.names)
         while True:
-            message = await receive()
+            try:
+                message = await receive()
+            except (WebSocketDisconnect, RuntimeError):  # the connection is gone
+                message = {"type": "websocket.disconnect"}
             if message["type"] == "websocket.disconnect":
                 self.gone = True
                 self.wake.set()
@@ -160,6 +163,8 @@ class Session:
         finally:
             self.timer.cancel()
             reader.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await reader  # so no exception of it goes unretrieved
 
     async def answer_loop(self) -> None:
         ws = self.ws
