@@ -16,13 +16,15 @@ import { Inspector } from "./inspector.js";
 import { PredictionView } from "./probs.js";
 import { Stage3D } from "./stage3d.js";
 import { ExplainPanel } from "./explainpanel.js";
+import { TimeMachine } from "./timemachine.js";
 
 const $ = (id) => document.querySelector(`[data-testid="${id}"]`);
 
 const state = {
   model: null, // GET /api/model
   byName: {},
-  weights: {}, // layer -> {W, b}, fetched once
+  weights: {}, // layer -> {W, b} of the network the page reads with (the time machine swaps them)
+  checkpoint: null, // that network's training checkpoint (its name), null for the final weights
   data: null, // the latest decoded prediction, null when the pad is empty
   selection: null, // {layer, c, y, x}
   pinned: false,
@@ -56,6 +58,11 @@ async function main() {
   views.pad = new DrawPad($("draw-pad"), onDrawingChange);
   views.pad.onFile = openImage;
   views.explain = new ExplainPanel($("explain-panel"), $("explain"), { state, pad: views.pad, stage, onLink: syncURL, onAblate: () => { state.dirty = !views.pad.isEmpty; setBusy(); sendIfIdle(); syncURL(); } });
+  // the training time machine: state.checkpoint and state.weights, then the page reads again
+  views.timemachine = new TimeMachine($("timemachine"), $("tm-note"), {
+    state, layers: withWeights, onChange: () => { state.dirty = !views.pad.isEmpty; setBusy(); sendIfIdle(); render(); syncURL(); },
+  });
+  await views.timemachine.load();
   $("legend-scale").style.background = legendGradient();
   showHint("2d");
   wireControls();
@@ -173,6 +180,7 @@ async function sendIfIdle() {
   state.inFlight = true;
   state.dirty = false;
   const started = state.inputAt;
+  const checkpoint = state.checkpoint;
   state.inputAt = null;
   const sent = performance.now();
   let body;
@@ -188,6 +196,7 @@ async function sendIfIdle() {
     setBusy();
   }
   sendIfIdle(); // the newest drawing goes out while this answer is drawn
+  if (checkpoint !== state.checkpoint) return; // read by weights the page no longer shows
   if (!views.pad.isEmpty) state.data = decodePrediction(body);
   showResult();
   if (started !== null) {
@@ -365,6 +374,7 @@ function linkState() {
     normalise: state.normalise,
     ablate: state.ablate,
     compareA: state.compareA,
+    checkpoint: state.checkpoint,
   };
 }
 
@@ -407,6 +417,8 @@ async function restore() {
     $("normalise").checked = s.normalise === "layer";
   }
   views.explain.restore(s);
+  const lost = await views.timemachine.restore(s.checkpoint);
+  if (lost) showError(`Parts of this link were ignored: ${lost}`);
   views.network.update(state);
   if (Number.isInteger(s.sample)) await loadSample(s.sample);
   if (s.strokes?.length) views.pad.setStrokes(s.strokes, { keepBase: state.sample !== null });
