@@ -92,6 +92,7 @@ export function checkpointMarks(records, color = "#6b717b") {
   }));
   const annotations = records.map((r) => ({
     xref: "x", yref: "paper", x: r.epoch, y: 1, yanchor: "bottom", showarrow: false,
+    xanchor: r.epoch === 0 ? "right" : "center", // "init" clear of epoch 1's label
     text: tickLabel(r), font: { size: 10, color },
     hovertext: `${r.name}: ${percent(r.test_accuracy)} on test digits`,
   }));
