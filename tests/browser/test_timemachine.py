@@ -91,7 +91,8 @@ def test_moving_to_init_reads_the_drawing_with_the_untrained_network(page, check
     note = page.get_by_test_id("tm-note")
     expect(note).to_be_visible()
     expect(note).to_contain_text("As the network read it")
-    assert f"{100 * first['test_accuracy']:.1f}%" in note.text_content()
+    label = page.get_by_test_id("tm-label").text_content()
+    assert f"{100 * first['test_accuracy']:.1f}% on test digits" in label
     assert "tm-past" in page.locator(".panel.result").get_attribute("class")
     assert f"t={first['name']}" in page.url
 

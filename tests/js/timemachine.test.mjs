@@ -27,8 +27,8 @@ test("labels say the epoch and that checkpoint's test accuracy", () => {
   assert.equal(valueText(RECORDS[2]), "epoch 3, 95.6% on test digits");
   assert.equal(valueText(RECORDS[0]), "initialisation, untrained, 8.4% on test digits");
   assert.equal(valueText(RECORDS[3], true), "epoch 40, the final weights, 99.4% on test digits");
-  assert.match(verdictNote(RECORDS[2]), /^As the network read it after epoch 3 \(95\.6%/);
-  assert.match(verdictNote(RECORDS[0]), /^As the network read it before any training \(8\.4% on test digits\)\.$/);
+  assert.equal(verdictNote(RECORDS[2]), "As the network read it after epoch 3");
+  assert.equal(verdictNote(RECORDS[0]), "As the network read it before training");
 });
 
 test("the last slider position is the final weights (no ?checkpoint=), the others their names", () => {

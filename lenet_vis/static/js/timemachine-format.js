@@ -31,8 +31,7 @@ export function valueText(record, isFinal = false) {
 
 /** The line under the verdict when the page reads with a checkpoint's weights. */
 export function verdictNote(record) {
-  const when = record.epoch === 0 ? "before any training" : `after epoch ${record.epoch}`;
-  return `As the network read it ${when} (${percent(record.test_accuracy)} on test digits).`;
+  return `As the network read it ${record.epoch === 0 ? "before training" : `after epoch ${record.epoch}`}`;
 }
 
 /** The index of `name` in records, or -1. */

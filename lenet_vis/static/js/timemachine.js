@@ -18,8 +18,8 @@ const q = (root, id) => root.querySelector(`[data-testid="${id}"]`);
 
 export class TimeMachine {
   /**
-   * root: the time machine's container (the slider's markup); note: the line under the verdict
-   * (with its "back to final" button); opts.state: the page state (checkpoint and weights are
+   * root: the time machine's container (the slider's markup, its "back to final" button);
+   * note: the line under the verdict; opts.state: the page state (checkpoint and weights are
    * set here); opts.layers: the names of the layers with weights; opts.onChange(): the page
    * reads again with the new state.checkpoint and state.weights.
    */
@@ -37,6 +37,7 @@ export class TimeMachine {
     this.slider = q(root, "tm-slider");
     this.label = q(root, "tm-label");
     this.playButton = q(root, "tm-play");
+    this.finalButton = q(root, "tm-final");
     state.checkpoint = null; // the live channel reads this too (0 = final, else its 1-based index)
   }
 
@@ -77,7 +78,7 @@ export class TimeMachine {
       this.select(Number(this.slider.value));
     });
     this.playButton.addEventListener("click", () => (this.playing ? this.stop() : this.play()));
-    q(this.note, "tm-final").addEventListener("click", () => {
+    this.finalButton.addEventListener("click", () => {
       this.stop();
       this.select(n - 1);
       this.slider.focus();
@@ -141,8 +142,10 @@ export class TimeMachine {
       + ` · ${percent(r.test_accuracy)} on test digits`;
     for (const [k, b] of [...q(this.root, "tm-ticks").children].entries()) b.classList.toggle("at", k === i);
     this.note.hidden = last;
-    q(this.note, "tm-note-text").textContent = last ? "" : verdictNote(r);
+    this.note.textContent = last ? "" : verdictNote(r);
     this.note.closest(".panel")?.classList.toggle("tm-past", !last);
+    this.root.classList.toggle("tm-past", !last);
+    this.finalButton.hidden = last;
   }
 
   /** Set the checkpoint a link names; an error sentence when this server has no such checkpoint. */
