@@ -142,7 +142,9 @@ export class TimeMachine {
       + ` · ${percent(r.test_accuracy)} on test digits`;
     for (const [k, b] of [...q(this.root, "tm-ticks").children].entries()) b.classList.toggle("at", k === i);
     this.note.hidden = last;
-    this.note.textContent = last ? "" : verdictNote(r);
+    const explaining = Object.values(this.state.ablate ?? {}).some((v) => v.length)
+      || document.querySelector('[data-testid="explain"]')?.getAttribute("aria-pressed") === "true";
+    this.note.textContent = last ? "" : `${verdictNote(r)}${explaining ? " (Explain uses the final weights)" : ""}`;
     this.note.closest(".panel")?.classList.toggle("tm-past", !last);
     this.root.classList.toggle("tm-past", !last);
     this.finalButton.hidden = last;
