@@ -4,7 +4,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
   percent, tickLabel, checkpointLabel, valueText, verdictNote, checkpointAt, positionOf,
-  checkpointByte, nextPosition, sharedLimit, checkpointMarks, CHECKPOINT_NAME,
+  checkpointByte, nextPosition, sharedLimit, checkpointMarks, labelled, CHECKPOINT_NAME,
 } from "../../lenet_vis/static/js/timemachine-format.js";
 import { encodeState, decodeState, defaultState } from "../../lenet_vis/static/js/urlstate.js";
 
@@ -60,6 +60,18 @@ test("one colour limit per layer, over every checkpoint", () => {
   const b = Float32Array.from([0.5, -1.5, 0]);
   assert.equal(sharedLimit([a, b]), 1.5);
   assert.equal(sharedLimit([]), 0);
+});
+
+test("crowded checkpoint labels are thinned, the final one always kept", () => {
+  const eight = [0, 1, 2, 3, 5, 10, 20, 40].map((epoch) => ({ name: epoch ? `epoch-${epoch}` : "init", epoch }));
+  assert.equal(labelled(eight).size, 8, "room enough: every one");
+  assert.deepEqual([...labelled(eight, 10)], ["init", "epoch-1", "epoch-3", "epoch-5", "epoch-10", "epoch-20", "epoch-40"]);
+  assert.deepEqual([...labelled(eight, 4)], ["init", "epoch-2", "epoch-5", "epoch-10", "epoch-20", "epoch-40"]);
+  const late = [{ name: "init", epoch: 0 }, { name: "epoch-39", epoch: 39 }, { name: "epoch-40", epoch: 40 }];
+  assert.deepEqual([...labelled(late, 5)], ["init", "epoch-40"], "the final label wins over its neighbour");
+  const { shapes, annotations } = checkpointMarks(eight, { pxPerEpoch: 4 });
+  assert.equal(shapes.length, 8, "every checkpoint keeps its line");
+  assert.deepEqual(annotations.map((a) => a.text), ["init", "2", "5", "10", "20", "40"]);
 });
 
 test("the curves get a dotted line and a label at every checkpoint's epoch", () => {

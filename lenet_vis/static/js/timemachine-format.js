@@ -81,15 +81,41 @@ export function sharedLimit(arrays) {
 }
 
 /**
- * Plotly shapes and annotations marking checkpoint epochs on a curve plot (x = epoch):
- * a dotted vertical line per checkpoint and its tick label at the top.
+ * Which checkpoints get a label on a curve plot with `pxPerEpoch` pixels per epoch, labels about
+ * `charPx` a character wide: left to right, a label that would touch the one before is left out,
+ * and the last (the final weights) is always kept. "init" sits left of its line.
  */
-export function checkpointMarks(records, color = "#6b717b") {
+export function labelled(records, pxPerEpoch = Infinity, charPx = 6.5) {
+  if (!Number.isFinite(pxPerEpoch)) return new Set(records.map((r) => r.name));
+  const width = (r) => tickLabel(r).length * charPx + 4;
+  // a label's [left, right] in pixels from epoch 0
+  const span = (r) => {
+    const x = r.epoch * pxPerEpoch;
+    return r.epoch === 0 ? [x - width(r), x] : [x - width(r) / 2, x + width(r) / 2];
+  };
+  const kept = [];
+  for (const r of records) {
+    if (!kept.length || span(r)[0] >= span(kept[kept.length - 1])[1]) kept.push(r);
+  }
+  const last = records[records.length - 1];
+  if (last && kept[kept.length - 1] !== last) {
+    while (kept.length && span(last)[0] < span(kept[kept.length - 1])[1]) kept.pop();
+    kept.push(last);
+  }
+  return new Set(kept.map((r) => r.name));
+}
+
+/**
+ * Plotly shapes and annotations marking checkpoint epochs on a curve plot (x = epoch): a dotted
+ * vertical line per checkpoint and, where there is room (see labelled), its name at the top.
+ */
+export function checkpointMarks(records, { color = "#6b717b", pxPerEpoch = Infinity } = {}) {
   const shapes = records.map((r) => ({
     type: "line", xref: "x", yref: "paper", x0: r.epoch, x1: r.epoch, y0: 0, y1: 1,
     line: { color, width: 1, dash: "dot" },
   }));
-  const annotations = records.map((r) => ({
+  const room = labelled(records, pxPerEpoch);
+  const annotations = records.filter((r) => room.has(r.name)).map((r) => ({
     xref: "x", yref: "paper", x: r.epoch, y: 1, yanchor: "bottom", showarrow: false,
     xanchor: r.epoch === 0 ? "right" : "center", // "init" clear of epoch 1's label
     text: tickLabel(r), font: { size: 10, color },

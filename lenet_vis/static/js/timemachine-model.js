@@ -140,7 +140,10 @@ export async function filmCard(grids, plots, player) {
 function markCheckpoints(plot, records) {
   const P = window.Plotly;
   if (!P || !plot?.layout) return;
-  const { shapes, annotations } = checkpointMarks(records);
+  const size = plot._fullLayout?._size; // the plotting area, in pixels
+  const epochs = Math.max(1, ...records.map((r) => r.epoch), ...(plot.data ?? []).flatMap((t) => t.x ?? []));
+  const pxPerEpoch = size?.w ? size.w / epochs : Infinity;
+  const { shapes, annotations } = checkpointMarks(records, { pxPerEpoch });
   P.relayout(plot, {
     shapes: [...(plot.layout.shapes ?? []), ...shapes],
     annotations: [...(plot.layout.annotations ?? []), ...annotations],
