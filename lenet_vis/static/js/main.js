@@ -11,12 +11,12 @@ import { cellLabel } from "./label.js";
 import { legendGradient } from "./colour.js";
 import { DrawPad } from "./drawpad.js";
 import { saveDrawing } from "./drawing.js";
+import { TimeMachine } from "./timemachine.js";
 import { NetworkView } from "./network.js";
 import { Inspector } from "./inspector.js";
 import { PredictionView } from "./probs.js";
 import { Stage3D } from "./stage3d.js";
 import { ExplainPanel } from "./explainpanel.js";
-import { TimeMachine } from "./timemachine.js";
 
 const $ = (id) => document.querySelector(`[data-testid="${id}"]`);
 
@@ -55,14 +55,14 @@ async function main() {
   views.stage3d = new Stage3D($("stage-3d"), state.model, handlers);
   views.inspector = new Inspector($("inspector"));
   views.prediction = new PredictionView($("prediction"), $("confidence"), $("probabilities"), matchMedia("(max-width: 899px)"));
-  views.pad = new DrawPad($("draw-pad"), onDrawingChange);
-  views.pad.onFile = openImage;
-  views.explain = new ExplainPanel($("explain-panel"), $("explain"), { state, pad: views.pad, stage, onLink: syncURL, onAblate: () => { state.dirty = !views.pad.isEmpty; setBusy(); sendIfIdle(); syncURL(); } });
   // the training time machine: state.checkpoint and state.weights, then the page reads again
   views.timemachine = new TimeMachine($("timemachine"), $("tm-note"), {
     state, layers: withWeights, onChange: () => { state.dirty = !views.pad.isEmpty; setBusy(); sendIfIdle(); render(); syncURL(); },
   });
   await views.timemachine.load();
+  views.pad = new DrawPad($("draw-pad"), onDrawingChange);
+  views.pad.onFile = openImage;
+  views.explain = new ExplainPanel($("explain-panel"), $("explain"), { state, pad: views.pad, stage, onLink: syncURL, onAblate: () => { state.dirty = !views.pad.isEmpty; setBusy(); sendIfIdle(); syncURL(); } });
   $("legend-scale").style.background = legendGradient();
   showHint("2d");
   wireControls();
@@ -195,8 +195,9 @@ async function sendIfIdle() {
     state.inFlight = false;
     setBusy();
   }
+  // an answer read by weights the page no longer shows is dropped (the newest drawing goes out)
+  if (checkpoint !== state.checkpoint) return void sendIfIdle();
   sendIfIdle(); // the newest drawing goes out while this answer is drawn
-  if (checkpoint !== state.checkpoint) return; // read by weights the page no longer shows
   if (!views.pad.isEmpty) state.data = decodePrediction(body);
   showResult();
   if (started !== null) {
