@@ -50,6 +50,28 @@ def pixels(page, selector):
     )
 
 
+PAD_PNG = """() => {
+  const out = document.createElement('canvas');
+  out.width = out.height = 140;  // the pad's exportSize, as DrawPad.toPNG draws it
+  const ctx = out.getContext('2d');
+  ctx.imageSmoothingQuality = 'high';
+  ctx.drawImage(document.querySelector('[data-testid=draw-pad]'), 0, 0, 140, 140);
+  return out.toDataURL('image/png');
+}"""
+
+
+def server_answer(page, live_server, checkpoint=None):
+    """The server's own answer for the drawing on the pad (whatever path the page used)."""
+    query = f"?checkpoint={checkpoint}" if checkpoint else ""
+    body = {"image_base64": page.evaluate(PAD_PNG), "encoding": "base64"}
+    answer = httpx.post(f"{live_server}/api/predict{query}", json=body).json()
+    answer["arrays"] = {
+        lay["name"]: np.frombuffer(base64.b64decode(lay["data"]), "<f4").reshape(lay["shape"])
+        for lay in answer["layers"]
+    }
+    return answer
+
+
 def at(page, name):
     """Wait until the page reads with checkpoint `name` ("final": the final weights), settled."""
     page.wait_for_selector(f"[data-testid=timemachine][data-checkpoint='{name}']")
@@ -57,7 +79,9 @@ def at(page, name):
     settle(page)
 
 
-def test_moving_to_init_reads_the_drawing_with_the_untrained_network(page, checkpoints):
+def test_moving_to_init_reads_the_drawing_with_the_untrained_network(
+    page, live_server, checkpoints
+):
     first, last = checkpoints[0], checkpoints[-1]
     slider = page.get_by_test_id("tm-slider")
     expect(slider).to_be_visible()
@@ -68,22 +92,19 @@ def test_moving_to_init_reads_the_drawing_with_the_untrained_network(page, check
     ticks = page.get_by_test_id("tm-ticks").locator("button").all_text_contents()
     assert len(ticks) == len(checkpoints) and ticks[-1] == str(last["epoch"])
 
-    answers = []
-    page.on("response", lambda r: "/api/predict" in r.url and answers.append(r))
     draw(page, STROKES[7])
     settle(page)
     final_probs = probabilities(page)
+    final = server_answer(page, live_server)
+    assert np.allclose(final_probs, 100 * np.array(final["probabilities"]), atol=0.06)
     final_digit = page.get_by_test_id("prediction").text_content()
     final_conv1 = pixels(page, CONV1)
-    assert "checkpoint=" not in answers[-1].url
     expect(page.get_by_test_id("tm-note")).to_be_hidden()
 
     slider.focus()
     page.keyboard.press("Home")  # a real range input: Home, End and the arrows move it
     at(page, first["name"])
-    asked = [r for r in answers if f"checkpoint={first['name']}" in r.url]
-    assert asked, "the page asked /api/predict for the checkpoint"
-    body = asked[-1].json()
+    body = server_answer(page, live_server, first["name"])
     shown = probabilities(page)
     assert np.allclose(shown, 100 * np.array(body["probabilities"]), atol=0.06)
     assert page.get_by_test_id("prediction").text_content() == str(body["prediction"])
@@ -123,8 +144,6 @@ def test_arrow_keys_step_through_the_checkpoints_with_a_spoken_label(page, check
 
 def test_the_inspector_shows_that_epochs_filter_weights(page, live_server, checkpoints):
     name = checkpoints[0]["name"]
-    answers = []
-    page.on("response", lambda r: "/api/predict" in r.url and answers.append(r))
     page.get_by_test_id("show-pre").check()  # conv1 drawn before ReLU
     draw(page, STROKES[7])
     settle(page)
@@ -144,10 +163,9 @@ def test_the_inspector_shows_that_epochs_filter_weights(page, live_server, check
     assert not any(len(s) == 25 and np.allclose(s, final.ravel(), atol=1e-7) for s in shown)
     # and its arithmetic adds up to that epoch's conv1 output, as the page's answer gave it
     z = float(inspector.get_by_test_id("inspector-z").get_attribute("data-value"))
-    body = [r for r in answers if f"checkpoint={name}" in r.url][-1].json()
-    conv1 = next(lay for lay in body["layers"] if lay["name"] == "conv1")
-    out = np.frombuffer(base64.b64decode(conv1["data"]), "<f4").reshape(conv1["shape"])
+    out = server_answer(page, live_server, name)["arrays"]["conv1"]
     assert z == pytest.approx(float(out[c, y, x]), rel=1e-4, abs=1e-4)
+    assert z != pytest.approx(float(server_answer(page, live_server)["arrays"]["conv1"][c, y, x]))
 
 
 def test_the_link_carries_the_checkpoint(browser, live_server, checkpoints):
@@ -227,7 +245,7 @@ def test_model_card_plays_the_filters_and_marks_the_curves(browser, live_server,
             page.get_by_test_id(plot)
             .locator(".annotation-text")
             .evaluate_all(
-                "els => els.map(e => [e.getBoundingClientRect().left, e.getBoundingClientRect().right])"
+                "els => els.map(e => e.getBoundingClientRect()).map(b => [b.left, b.right])"
             )
         )
         assert all(a[1] <= b[0] + 1 for a, b in itertools.pairwise(boxes)), "labels overlap"
@@ -258,6 +276,16 @@ def test_the_time_machine_fits_a_phone(phone, checkpoints):
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390
     phone.get_by_test_id("tm-final").click()
     at(phone, "final")
+
+
+def test_the_filter_player_fits_a_phone(browser, live_server, checkpoints):
+    page = open_page(browser, live_server, 390, 844, "/model")
+    for id_ in ("tm-filter-play", "tm-filter-slider", "tm-filter-legend"):
+        b = page.get_by_test_id(id_).bounding_box()
+        assert b["x"] >= 0 and b["x"] + b["width"] <= 390, id_
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert page.console_errors == []
+    page.close()
 
 
 @pytest.fixture(scope="module")
