@@ -295,7 +295,9 @@ def server_without_checkpoints(tmp_path_factory):
     from tests.server import running_server
 
     where = tmp_path_factory.mktemp("weights")
-    shutil.copy(WEIGHTS, where / WEIGHTS.name)
+    for f in WEIGHTS.parent.iterdir():  # the weights and every file precomputed for them
+        if f.is_file() and not f.name.endswith("-checkpoints.npz"):
+            shutil.copy(f, where / f.name)
     meta = json.loads(WEIGHTS.with_suffix(".json").read_text())
     meta.pop("checkpoints", None)
     (where / WEIGHTS.with_suffix(".json").name).write_text(json.dumps(meta))
