@@ -16,6 +16,8 @@ import { Inspector } from "./inspector.js";
 import { PredictionView } from "./probs.js";
 import { Stage3D } from "./stage3d.js";
 import { ExplainPanel } from "./explainpanel.js";
+import { WhereFrom } from "./wherefrom.js";
+import { filterSection } from "./filterknowledge.js";
 
 const $ = (id) => document.querySelector(`[data-testid="${id}"]`);
 
@@ -51,11 +53,12 @@ async function main() {
   const handlers = { hover, pin, leave };
   views.network = new NetworkView(stage, state.model, handlers);
   views.stage3d = new Stage3D($("stage-3d"), state.model, handlers);
-  views.inspector = new Inspector($("inspector"));
+  views.inspector = new Inspector($("inspector"), { extra: filterSection });
   views.prediction = new PredictionView($("prediction"), $("confidence"), $("probabilities"), matchMedia("(max-width: 899px)"));
   views.pad = new DrawPad($("draw-pad"), onDrawingChange);
   views.pad.onFile = openImage;
   views.explain = new ExplainPanel($("explain-panel"), $("explain"), { state, pad: views.pad, stage, onLink: syncURL, onAblate: () => { state.dirty = !views.pad.isEmpty; setBusy(); sendIfIdle(); syncURL(); } });
+  views.wherefrom = new WhereFrom($("wherefrom-panel"), $("wherefrom"), { pad: views.pad, onPick: loadTraining });
   $("legend-scale").style.background = legendGradient();
   showHint("2d");
   wireControls();
@@ -118,6 +121,13 @@ async function loadSample(index) {
   } catch (err) {
     showError(`Could not load a sample digit: ${err.message}`);
   }
+}
+
+/** A training digit chosen in Where from goes on the pad like a sample. */
+function loadTraining(d) {
+  state.sample = null;
+  $("sample-label").textContent = `MNIST training digit #${d.index}, ${d.label === d.prediction ? `labelled ${d.label}` : `labelled ${d.label}, read as ${d.prediction}`}`;
+  views.pad.loadDigit(d.image);
 }
 
 async function openImage(file) {
@@ -206,6 +216,7 @@ function showResult() {
   const d = state.data;
   $("announce").textContent = !d ? "" : d.blank ? "No ink." : `Prediction: ${d.prediction}`;
   render();
+  views.wherefrom.refresh();
 }
 
 // ---------------------------------------------------------------- selection and hover

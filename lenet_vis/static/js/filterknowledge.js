@@ -1,0 +1,94 @@
+// What each conv filter looks for (GET /api/knowledge/filters/{layer}, fetched once per layer
+// and cached): the 9 training windows that excite it most and an input made by gradient ascent.
+// Render helpers shared by the inspector's "this filter responds to..." and /model's grid.
+import { paint } from "./learn/paint.js";
+
+export const FILTER_LAYERS = ["conv1", "conv2"];
+/** The diagram layer -> the conv layer whose filter made its maps (a ReLU shows its conv). */
+export const FILTER_OF = { conv1: "conv1", relu1: "conv1", conv2: "conv2", relu2: "conv2" };
+
+const cache = new Map(); // layer -> Promise of the answer
+
+/** The layer's filters (a promise, made once; a failed fetch is forgotten so it can be retried). */
+export function getFilters(layer) {
+  if (!cache.has(layer)) {
+    const p = fetch(`/api/knowledge/filters/${layer}`).then(async (r) => {
+      const body = await r.json();
+      if (!r.ok) throw new Error(typeof body.detail === "string" ? body.detail : r.statusText);
+      return body;
+    });
+    p.catch(() => cache.delete(layer));
+    cache.set(layer, p);
+  }
+  return cache.get(layer);
+}
+
+const el = (tag, props = {}, ...children) => {
+  const e = Object.assign(document.createElement(tag), props);
+  e.append(...children);
+  return e;
+};
+
+/** A uint8 image (rows, 255 = ink) on a canvas `side` CSS px wide. */
+export function grayCanvas(rows, side, testid) {
+  const c = el("canvas", { className: "fk-img" });
+  paint(c, rows, false, side / rows.length, 255);
+  if (testid) c.dataset.testid = testid;
+  return c;
+}
+
+/** The 9 top patches in a 3 x 3 grid, each `side` CSS px, titled with their digit's label. */
+export function patchGrid(f, side, layer) {
+  const grid = el("div", { className: "fk-patches" });
+  grid.dataset.testid = "filter-patches";
+  f.patches.forEach((p, i) => {
+    const c = grayCanvas(p, side, "filter-patch");
+    c.title = `from a training ${f.patch_labels[i]} (activation ${f.patch_activations[i].toFixed(2)})`;
+    c.setAttribute("role", "img");
+    c.setAttribute("aria-label", `${layer} filter ${f.filter}: top window ${i + 1}, from a ${f.patch_labels[i]}`);
+    grid.append(c);
+  });
+  return grid;
+}
+
+/** The gradient-ascent input (32 x 32), `side` CSS px. */
+export function ascentCanvas(f, side, layer) {
+  const c = grayCanvas(f.ascent, side, "filter-ascent");
+  c.title = f.ascent_beats_top_patches
+    ? "made by gradient ascent: it excites the filter more than any training window"
+    : "made by gradient ascent (it excites the filter less than the best training window)";
+  c.setAttribute("role", "img");
+  c.setAttribute("aria-label", `${layer} filter ${f.filter}: input made by gradient ascent`);
+  return c;
+}
+
+/**
+ * The inspector's section for a pinned cell: its filter's top patches and ascent image, filled
+ * in when the layer's answer arrives (cached after). null for a layer with no such filters.
+ */
+export function filterSection(cell) {
+  const layer = FILTER_OF[cell?.layer];
+  if (!layer) return null;
+  const box = el("section", { className: "fk-section" });
+  box.dataset.testid = "filter-knowledge";
+  box.dataset.layer = layer;
+  box.dataset.filter = cell.c;
+  box.append(el("h4", { textContent: `This filter (${layer} #${cell.c}) responds to…` }));
+  const note = el("p", { className: "muted", textContent: "Loading…" });
+  box.append(note);
+  getFilters(layer).then((body) => {
+    const f = body.filters[cell.c];
+    if (!f) {
+      note.textContent = `No figures for filter ${cell.c}.`;
+      return;
+    }
+    const rf = body.receptive_field;
+    note.textContent = `Left: the 9 windows of training digits (${rf}×${rf} pixels, what one of its cells sees) that excite it most. Right: an input made by gradient ascent to excite it.`;
+    const pair = el("div", { className: "fk-pair" }, patchGrid(f, layer === "conv1" ? 22 : 26, layer), ascentCanvas(f, 84, layer));
+    box.append(pair);
+    box.dataset.ready = "true";
+  }, (err) => {
+    note.textContent = `Could not load what this filter looks for: ${err.message}`;
+  });
+  return box;
+}
