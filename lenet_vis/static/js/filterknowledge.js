@@ -74,8 +74,9 @@ export function filterSection(cell) {
   box.dataset.layer = layer;
   box.dataset.filter = cell.c;
   box.append(el("h4", { textContent: `This filter (${layer} #${cell.c}) responds to…` }));
-  const note = el("p", { className: "muted", textContent: "Loading…" });
-  box.append(note);
+  const note = el("p", { className: "muted fk-caption", textContent: "Loading…" });
+  const pair = el("div", { className: "fk-pair" }, note);
+  box.append(pair);
   getFilters(layer).then((body) => {
     const f = body.filters[cell.c];
     if (!f) {
@@ -83,9 +84,8 @@ export function filterSection(cell) {
       return;
     }
     const rf = body.receptive_field;
-    note.textContent = `Left: the 9 windows of training digits (${rf}×${rf} pixels, what one of its cells sees) that excite it most. Right: an input made by gradient ascent to excite it.`;
-    const pair = el("div", { className: "fk-pair" }, patchGrid(f, layer === "conv1" ? 22 : 26, layer), ascentCanvas(f, 84, layer));
-    box.append(pair);
+    note.textContent = `Left: the 9 windows of training digits (${rf}×${rf} pixels, what one cell sees) that excite it most. Right: an input made by gradient ascent to excite it.`;
+    pair.prepend(patchGrid(f, 20, layer), ascentCanvas(f, 64, layer));
     box.dataset.ready = "true";
   }, (err) => {
     note.textContent = `Could not load what this filter looks for: ${err.message}`;

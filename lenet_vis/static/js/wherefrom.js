@@ -104,6 +104,12 @@ export class WhereFrom {
     this.overlay.addEventListener("click", (e) => this.onPointer(e, true));
     this.overlay.addEventListener("keydown", (e) => this.onKey(e));
     this.overlay.addEventListener("blur", () => { if (!this.tipPinned) this.showTip(-1); });
+    // Escape closes the drawer (the map's own Escape first hides its cursor)
+    this.body.addEventListener("keydown", (e) => {
+      if (e.key !== "Escape" || e.defaultPrevented) return;
+      this.setOpen(false);
+      this.toggle.focus();
+    });
     this.resizer = new ResizeObserver(() => this.layoutMap());
     this.resizer.observe(this.mapWrap);
   }
@@ -331,7 +337,8 @@ export class WhereFrom {
     if (!m?.xs) return;
     const step = e.shiftKey ? 24 : 6;
     const moves = { ArrowLeft: [-step, 0], ArrowRight: [step, 0], ArrowUp: [0, -step], ArrowDown: [0, step] };
-    if (e.key === "Escape") {
+    if (e.key === "Escape" && (this.cursor || this.tipPinned)) {
+      e.preventDefault();
       this.cursor = null;
       this.tipPinned = false;
       this.showTip(-1);
@@ -400,12 +407,14 @@ export class WhereFrom {
   placeTip(i) {
     const m = this.map;
     const tip = this.tip;
+    tip.style.left = tip.style.top = "0px"; // measured at full width, then placed
     const w = tip.offsetWidth;
     const h = tip.offsetHeight;
     const [x, y] = [m.xs[i], m.ys[i]];
-    const left = x + 12 + w > m.view.width ? Math.max(0, x - 12 - w) : x + 12;
-    const top = Math.min(Math.max(0, y - h / 2), m.view.height - h);
+    const right = x + 12 + w <= m.view.width;
+    const left = right ? x + 12 : Math.max(0, Math.min(x - 12 - w, m.view.width - w));
+    const top = Math.max(0, Math.min(y - h / 2, m.view.height - h));
     tip.style.left = `${left}px`;
-    tip.style.top = `${Math.max(0, top)}px`;
+    tip.style.top = `${top}px`;
   }
 }
