@@ -91,3 +91,16 @@ test("a training digit's words say when the network reads it wrongly", () => {
   assert.equal(digitWords({ label: 7, prediction: 7 }), "labelled 7");
   assert.equal(digitWords({ label: 4, prediction: 9 }), "labelled 4, read as 9");
 });
+
+test("the digits round a place on the map, in words", async () => {
+  const { surroundings, surroundingsWords } = await import("../../lenet_vis/static/js/knowledgemap.js");
+  const positions = [[0, 0], [0.1, 0], [0.2, 0], [0.3, 0], [5, 5], [5.1, 5]];
+  const labels = [7, 7, 7, 1, 4, 9];
+  assert.deepEqual(surroundings(positions, labels, [0, 0], 4), [[7, 3], [1, 1]]);
+  assert.deepEqual(surroundings(positions, labels, [5, 5], 2), [[4, 1], [9, 1]], "ties: smaller first");
+  assert.equal(surroundingsWords([[7, 9], [1, 1]]), "among the 7s");
+  assert.equal(surroundingsWords([[4, 5], [9, 4], [7, 1]]), "between the 4s and the 9s");
+  assert.equal(surroundingsWords([[3, 4], [5, 3], [8, 3]]), "among 3s, 5s and 8s");
+  assert.equal(surroundingsWords([[2, 1]]), "among the 2s");
+  assert.equal(surroundingsWords([]), "");
+});

@@ -142,3 +142,25 @@ export function drawOrder(n, seed = 1) {
 export function digitWords({ label, prediction }) {
   return prediction === label ? `labelled ${label}` : `labelled ${label}, read as ${prediction}`;
 }
+
+/**
+ * Which digits' points surround `pos` on the map: the labels of the k nearest points (map
+ * units), as [[label, count]...], most first (ties: the smaller digit first).
+ */
+export function surroundings(positions, labels, pos, k = 25) {
+  const d = positions.map(([x, y], i) => [(x - pos[0]) ** 2 + (y - pos[1]) ** 2, i]);
+  d.sort((a, b) => a[0] - b[0]);
+  const counts = new Map();
+  for (const [, i] of d.slice(0, k)) counts.set(labels[i], (counts.get(labels[i]) ?? 0) + 1);
+  return [...counts].sort((a, b) => b[1] - a[1] || a[0] - b[0]);
+}
+
+/** Words for surroundings(): "among the 7s", "between the 4s and the 9s" or "among 3s, 5s and 8s". */
+export function surroundingsWords(counts) {
+  const total = counts.reduce((s, [, n]) => s + n, 0);
+  if (!total) return "";
+  const [[a, na], second, third] = counts;
+  if (na >= 0.7 * total || !second) return `among the ${a}s`;
+  if (na + second[1] >= 0.8 * total || !third) return `between the ${a}s and the ${second[0]}s`;
+  return `among ${a}s, ${second[0]}s and ${third[0]}s`;
+}

@@ -7,7 +7,7 @@
 import { grayCanvas } from "./filterknowledge.js";
 import {
   PALETTE, fitView, project, projectAll, clampToView, nearestPoint, labelCentres, pointPixels,
-  drawOrder, digitWords,
+  drawOrder, digitWords, surroundings, surroundingsWords,
 } from "./knowledgemap.js";
 
 const MARKER = "#ffffff";
@@ -203,7 +203,9 @@ export class WhereFrom {
       this.rows[key].replaceChildren(...body[key].map((d) => this.neighbourItem(d, key)));
     }
     const same = body.fc2.filter((d) => d.label === body.prediction).length;
-    this.status.textContent = `It reads ${body.prediction}; ${same} of the 8 training digits it reads most alike are ${body.prediction}s.`;
+    const m = this.map;
+    const where = m ? surroundingsWords(surroundings(m.positions, m.labels, body.position)) : "";
+    this.status.textContent = `It reads ${body.prediction}; ${same} of the 8 training digits it reads most alike are ${body.prediction}s${where ? `, and on the map it falls ${where}` : ""}.`;
     this.body.dataset.prediction = String(body.prediction);
     this.position = body.position;
     this.drawOverlay();
@@ -269,7 +271,7 @@ export class WhereFrom {
       ctx.fillText(String(d), x * dpr, y * dpr);
     });
     this.base.dataset.ready = "true";
-    this.mapNote.textContent = `${m.method}: a fixed projection fitted on these digits; yours is placed by the same projection on the server. Hover, tap or use the arrow keys to see a digit.`;
+    this.mapNote.textContent = `Each dot is a training digit, placed by its fc2 outputs through one fixed 2-D projection (${m.method}): digits the network reads alike lie together. Yours goes through the same projection on the server. Hover, tap or use the arrow keys to see a digit.`;
     this.drawOverlay();
   }
 
@@ -325,8 +327,14 @@ export class WhereFrom {
     const m = this.map;
     if (!m?.xs) return;
     const r = this.overlay.getBoundingClientRect();
-    const i = nearestPoint(m.xs, m.ys, e.clientX - r.left, e.clientY - r.top, HIT_RADIUS);
-    if (e.type === "pointermove" && this.tipPinned) return;
+    const [px, py] = [e.clientX - r.left, e.clientY - r.top];
+    const i = nearestPoint(m.xs, m.ys, px, py, HIT_RADIUS);
+    if (e.type === "pointermove" && this.tipPinned) {
+      // a pinned tooltip stays while the pointer is near its point (on the way to its button)
+      const h = this.hovered;
+      if (e.pointerType !== "mouse" || (h >= 0 && Math.hypot(m.xs[h] - px, m.ys[h] - py) < 40)) return;
+      pin = false;
+    }
     this.cursor = null;
     this.tipPinned = pin && i >= 0;
     this.showTip(i);
