@@ -38,7 +38,7 @@ function card(layer, f, w, limit, rf) {
     el("figcaption", { textContent: `${layer} #${f.filter}` }),
     weightCanvases(w, f.filter, limit),
     el("div", { className: "fk-pair" }, ascentCanvas(f, 3 * patchSide + 4, layer), patchGrid(f, patchSide, layer)),
-    el("p", { className: "fk-sub", textContent: `made to excite it · 9 best ${rf}×${rf}` }),
+    el("p", { className: "fk-sub", textContent: "made to excite it · top 9" }),
   );
   return fig;
 }
@@ -47,7 +47,10 @@ async function layerGrid(layer, root) {
   const [body, weights] = await Promise.all([getFilters(layer), api.getWeights(layer)]);
   const w = decodeWeights(weights);
   const limit = absMax(w.W);
-  root.replaceChildren(...body.filters.map((f) => card(layer, f, w, limit, body.receptive_field)));
+  const rf = body.receptive_field;
+  const title = document.querySelector(`[data-testid=filter-title-${layer}]`);
+  if (title) title.textContent = `${layer}: ${body.filters.length} filters, each sees ${rf}×${rf} pixels of the input`;
+  root.replaceChildren(...body.filters.map((f) => card(layer, f, w, limit, rf)));
   root.dataset.ready = "true";
 }
 

@@ -73,22 +73,23 @@ export function filterSection(cell) {
   box.dataset.testid = "filter-knowledge";
   box.dataset.layer = layer;
   box.dataset.filter = cell.c;
-  box.append(el("h4", { textContent: `This filter (${layer} #${cell.c}) responds to…` }));
-  const note = el("p", { className: "muted fk-caption", textContent: "Loading…" });
+  const title = el("strong", { textContent: `This filter (${layer} #${cell.c}) responds to… ` });
+  const words = el("span", { textContent: "Loading…" });
+  const note = el("p", { className: "muted fk-caption" }, title, words);
   const pair = el("div", { className: "fk-pair" }, note);
   box.append(pair);
   getFilters(layer).then((body) => {
     const f = body.filters[cell.c];
     if (!f) {
-      note.textContent = `No figures for filter ${cell.c}.`;
+      words.textContent = `No figures for filter ${cell.c}.`;
       return;
     }
     const rf = body.receptive_field;
-    note.textContent = `Left: the 9 windows of training digits (${rf}×${rf} pixels, what one cell sees) that excite it most. Right: an input made by gradient ascent to excite it.`;
-    pair.prepend(patchGrid(f, 20, layer), ascentCanvas(f, 64, layer));
+    words.textContent = `Left: the 9 windows of training digits (${rf}×${rf} pixels) that excite it most; right: an input made by gradient ascent to excite it.`;
+    pair.append(patchGrid(f, 18, layer), ascentCanvas(f, 62, layer));
     box.dataset.ready = "true";
   }, (err) => {
-    note.textContent = `Could not load what this filter looks for: ${err.message}`;
+    words.textContent = `Could not load what this filter looks for: ${err.message}`;
   });
   return box;
 }
