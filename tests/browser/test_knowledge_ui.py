@@ -61,7 +61,7 @@ def test_a_drawn_7_has_8_read_alike_and_8_look_alike_training_digits(page):
     )
     assert sum(label == 7 for label in labels) >= 6, labels
     assert page.get_by_test_id("wherefrom-panel").get_attribute("data-prediction") == "7"
-    assert "reads 7" in page.get_by_test_id("wherefrom-status").text_content()
+    assert "network reads 7" in page.get_by_test_id("wherefrom-status").text_content()
     # the requests went one at a time while the digit was drawn
     assert most_in_flight(page, "wherefrom-request") == 1
     screenshot(page, "wherefrom-1366")
@@ -242,3 +242,34 @@ def test_where_from_at_phone_width(phone):
     assert box["width"] >= 300 and box["x"] >= 0 and box["x"] + box["width"] <= 390, box
     assert overlay.get_attribute("data-marker-x") is not None
     screenshot(phone, "wherefrom-390")
+
+
+def test_on_a_touch_screen_a_tapped_map_point_can_go_on_the_pad(browser, live_server):
+    page = browser.new_page(viewport={"width": 390, "height": 844}, has_touch=True)
+    errors = []
+    page.on("console", lambda m: m.type == "error" and errors.append(m.text))
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(live_server + "/")
+    page.wait_for_selector("body[data-ready=true]", timeout=20_000)
+    open_where_from(page)
+    overlay = page.get_by_test_id("knowledge-map-overlay")
+    overlay.scroll_into_view_if_needed()
+    at = overlay.evaluate(
+        """async (c) => {
+        const { project } = await import('/static/js/knowledgemap.js');
+        const m = await (await fetch('/api/knowledge/map')).json();
+        return project(JSON.parse(c.dataset.view), m.positions[m.mistakes[0]]);
+      }"""
+    )
+    box = overlay.bounding_box()
+    page.touchscreen.tap(box["x"] + at[0], box["y"] + at[1])
+    button = page.get_by_test_id("map-tooltip").get_by_role("button", name="Put it on the pad")
+    button.wait_for(timeout=10_000)
+    row = int(page.get_by_test_id("map-tooltip").get_attribute("data-row"))
+    digit = httpx.get(f"{live_server}/api/knowledge/digits/{row}").json()
+    button.tap()
+    settle(page)
+    label = page.get_by_test_id("sample-label").text_content()
+    assert f"training digit #{digit['index']}" in label, label
+    page.close()
+    assert errors == [], errors

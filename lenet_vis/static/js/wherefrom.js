@@ -205,7 +205,7 @@ export class WhereFrom {
     const same = body.fc2.filter((d) => d.label === body.prediction).length;
     const m = this.map;
     const where = m ? surroundingsWords(surroundings(m.positions, m.labels, body.position)) : "";
-    this.status.textContent = `It reads ${body.prediction}; ${same} of the 8 training digits it reads most alike are ${body.prediction}s${where ? `, and on the map it falls ${where}` : ""}.`;
+    this.status.textContent = `The trained network reads ${body.prediction}; ${same} of the 8 training digits it reads most alike are ${body.prediction}s${where ? `, and on the map it falls ${where}` : ""}.`;
     this.body.dataset.prediction = String(body.prediction);
     this.position = body.position;
     this.drawOverlay();
