@@ -165,7 +165,9 @@ export class WhereFrom {
   }
 
   loadMap() {
+    const asked = performance.now();
     this.mapLoading ??= getJSON("/api/knowledge/map").then((m) => {
+      performance.measure("knowledge-map-fetch", { start: asked, end: performance.now() });
       this.map = { ...m, order: drawOrder(m.count), centres: labelCentres(m.positions, m.labels), isMistake: new Set(m.mistakes) };
       this.layoutMap();
     }).catch((err) => {
@@ -234,6 +236,7 @@ export class WhereFrom {
     const dpr = globalThis.devicePixelRatio || 1;
     const m = this.map;
     if (m.view?.width === side && m.dpr === dpr) return;
+    const t0 = performance.now();
     m.dpr = dpr;
     m.view = fitView(m.bounds, side, side, 10);
     Object.assign(m, projectAll(m.view, m.positions));
@@ -271,6 +274,7 @@ export class WhereFrom {
       ctx.fillText(String(d), x * dpr, y * dpr);
     });
     this.base.dataset.ready = "true";
+    performance.measure("knowledge-map-draw", { start: t0, end: performance.now() });
     this.mapNote.textContent = `Each dot is a training digit, placed by its fc2 outputs through one fixed 2-D projection (${m.method}): digits the network reads alike lie together. Yours goes through the same projection on the server. Hover, tap or use the arrow keys to see a digit.`;
     this.drawOverlay();
   }
