@@ -10,14 +10,14 @@ import { describe } from "./describe.js";
 import { cellLabel } from "./label.js";
 import { legendGradient } from "./colour.js";
 import { DrawPad } from "./drawpad.js";
+import { WhereFrom } from "./wherefrom.js";
+import { filterSection } from "./filterknowledge.js";
 import { saveDrawing } from "./drawing.js";
 import { NetworkView } from "./network.js";
 import { Inspector } from "./inspector.js";
 import { PredictionView } from "./probs.js";
 import { Stage3D } from "./stage3d.js";
 import { ExplainPanel } from "./explainpanel.js";
-import { WhereFrom } from "./wherefrom.js";
-import { filterSection } from "./filterknowledge.js";
 
 const $ = (id) => document.querySelector(`[data-testid="${id}"]`);
 
@@ -57,8 +57,8 @@ async function main() {
   views.prediction = new PredictionView($("prediction"), $("confidence"), $("probabilities"), matchMedia("(max-width: 899px)"));
   views.pad = new DrawPad($("draw-pad"), onDrawingChange);
   views.pad.onFile = openImage;
-  views.explain = new ExplainPanel($("explain-panel"), $("explain"), { state, pad: views.pad, stage, onLink: syncURL, onAblate: () => { state.dirty = !views.pad.isEmpty; setBusy(); sendIfIdle(); syncURL(); } });
   views.wherefrom = new WhereFrom($("wherefrom-panel"), $("wherefrom"), { pad: views.pad, onPick: loadTraining });
+  views.explain = new ExplainPanel($("explain-panel"), $("explain"), { state, pad: views.pad, stage, onLink: syncURL, onAblate: () => { state.dirty = !views.pad.isEmpty; setBusy(); sendIfIdle(); syncURL(); } });
   $("legend-scale").style.background = legendGradient();
   showHint("2d");
   wireControls();
