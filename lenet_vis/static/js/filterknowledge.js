@@ -9,15 +9,27 @@ export const FILTER_OF = { conv1: "conv1", relu1: "conv1", conv2: "conv2", relu2
 
 const cache = new Map(); // layer -> Promise of the answer
 
-/** The layer's filters (a promise, made once; a failed fetch is forgotten so it can be retried). */
+/** An error answer's words: each detail's message, after its location when it has one. */
+export function problem(body, response) {
+  const d = body?.detail;
+  if (typeof d === "string") return d;
+  if (Array.isArray(d) && d.length) return d.map((x) => (x.loc?.length ? `${x.loc.join(".")}: ${x.msg}` : x.msg)).join("; ");
+  return response.statusText || `HTTP ${response.status}`;
+}
+
+/** The server answered that the precomputed files are missing or stale (not "at capacity"). */
+export const filesMissing = (err) => err?.status === 503 && !/capacity/i.test(err.message);
+
+/** The layer's filters (a promise, made once per page). */
 export function getFilters(layer) {
   if (!cache.has(layer)) {
     const p = fetch(`/api/knowledge/filters/${layer}`).then(async (r) => {
       const body = await r.json();
-      if (!r.ok) throw new Error(typeof body.detail === "string" ? body.detail : r.statusText);
+      if (!r.ok) throw Object.assign(new Error(problem(body, r)), { status: r.status });
       return body;
     });
-    p.catch(() => cache.delete(layer));
+    // a network failure may pass: asked again next time; the files missing (503) stay missing
+    p.catch((err) => { if (!filesMissing(err)) cache.delete(layer); });
     cache.set(layer, p);
   }
   return cache.get(layer);

@@ -4,7 +4,7 @@
 // prediction gives both (its answer carries the map position); at most one is in flight, and
 // the newest drawing goes next. GET /api/knowledge/map once, GET /api/knowledge/digits/{row}
 // once per hovered point.
-import { grayCanvas } from "./filterknowledge.js";
+import { grayCanvas, problem, filesMissing } from "./filterknowledge.js";
 import {
   PALETTE, fitView, project, projectAll, clampToView, nearestPoint, labelCentres, pointPixels,
   drawOrder, digitWords, surroundings, surroundingsWords,
@@ -27,10 +27,7 @@ const tid = (e, id) => {
 async function getJSON(url, init) {
   const r = await fetch(url, init);
   const body = await r.json();
-  if (!r.ok) {
-    const d = body.detail;
-    throw new Error(Array.isArray(d) ? d.map((x) => `${x.loc.join(".")}: ${x.msg}`).join("; ") : d || r.statusText);
-  }
+  if (!r.ok) throw Object.assign(new Error(problem(body, r)), { status: r.status });
   return body;
 }
 
@@ -116,6 +113,7 @@ export class WhereFrom {
 
   setOpen(open) {
     this.open = open;
+    this.unavailable = false;
     this.toggle.setAttribute("aria-pressed", String(open));
     this.toggle.setAttribute("aria-expanded", String(open));
     this.body.hidden = !open;
@@ -136,6 +134,7 @@ export class WhereFrom {
       return;
     }
     if (!this.open) return; // opening asks
+    if (this.unavailable) return;
     this.dirty = true;
     this.pump();
   }
@@ -156,6 +155,8 @@ export class WhereFrom {
       if (generation === this.generation && !this.pad.isEmpty) this.show(body);
     } catch (err) {
       this.status.textContent = `The server said: ${err.message}`;
+      // the precomputed files are missing: not asked again until the panel is opened again
+      if (filesMissing(err)) this.unavailable = true;
     } finally {
       performance.measure("wherefrom-request", { start: started, end: performance.now() });
       this.busy = false;
