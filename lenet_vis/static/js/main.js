@@ -10,6 +10,8 @@ import { describe } from "./describe.js";
 import { cellLabel } from "./label.js";
 import { legendGradient } from "./colour.js";
 import { DrawPad } from "./drawpad.js";
+import { WhereFrom } from "./wherefrom.js";
+import { filterSection } from "./filterknowledge.js";
 import { saveDrawing } from "./drawing.js";
 import { TimeMachine } from "./timemachine.js";
 import { NetworkView } from "./network.js";
@@ -53,7 +55,7 @@ async function main() {
   const handlers = { hover, pin, leave };
   views.network = new NetworkView(stage, state.model, handlers);
   views.stage3d = new Stage3D($("stage-3d"), state.model, handlers);
-  views.inspector = new Inspector($("inspector"));
+  views.inspector = new Inspector($("inspector"), { extra: filterSection });
   views.prediction = new PredictionView($("prediction"), $("confidence"), $("probabilities"), matchMedia("(max-width: 899px)"));
   // the training time machine: state.checkpoint and state.weights, then the page reads again
   views.timemachine = new TimeMachine($("timemachine"), $("tm-note"), {
@@ -62,6 +64,7 @@ async function main() {
   await views.timemachine.load();
   views.pad = new DrawPad($("draw-pad"), onDrawingChange);
   views.pad.onFile = openImage;
+  views.wherefrom = new WhereFrom($("wherefrom-panel"), $("wherefrom"), { pad: views.pad, onPick: loadTraining });
   views.explain = new ExplainPanel($("explain-panel"), $("explain"), { state, pad: views.pad, stage, onLink: syncURL, onAblate: () => { state.dirty = !views.pad.isEmpty; setBusy(); sendIfIdle(); syncURL(); } });
   $("legend-scale").style.background = legendGradient();
   showHint("2d");
@@ -125,6 +128,13 @@ async function loadSample(index) {
   } catch (err) {
     showError(`Could not load a sample digit: ${err.message}`);
   }
+}
+
+/** A training digit chosen in Where from goes on the pad like a sample. */
+function loadTraining(d) {
+  state.sample = null;
+  $("sample-label").textContent = `MNIST training digit #${d.index}, ${d.label === d.prediction ? `labelled ${d.label}` : `labelled ${d.label}, read as ${d.prediction}`}`;
+  views.pad.loadDigit(d.image);
 }
 
 async function openImage(file) {
@@ -216,6 +226,7 @@ function showResult() {
   const d = state.data;
   $("announce").textContent = !d ? "" : d.blank ? "No ink." : `Prediction: ${d.prediction}`;
   render();
+  views.wherefrom.refresh();
 }
 
 // ---------------------------------------------------------------- selection and hover
