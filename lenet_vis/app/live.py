@@ -3,8 +3,11 @@
 All integers little-endian.
 
 A drawing (client -> server): u32 seq, u8 checkpoint (0 the final weights, i >= 1 the i-th
-of GET /api/knowledge/checkpoints), u8 flags (0), u16 side (28..256), then side*side uint8 ink,
-row-major, 0 background, 255 ink.
+of GET /api/knowledge/checkpoints), u8 flags, u16 side (28..256), then side*side uint8 ink,
+row-major, 0 background, 255 ink. Flags bit 0 (FIELD): the grid is already the network's field,
+an MNIST digit of 28x28 (or 32x32), read as it is (POST /api/predict with preprocess false);
+without it the grid is a drawing, cropped, scaled and centred as MNIST's digits were. The other
+bits are reserved (0).
 
 An answer (server -> client): u32 seq (echoed), u8 prediction, u8 flags (bit 0: blank), u16 H,
 H bytes of UTF-8 JSON (padded with spaces so 8 + H is a multiple of 4) naming each layer's
@@ -27,7 +30,7 @@ import numpy as np
 
 from lenet_vis.model.geometry import layer_geometry
 from lenet_vis.model.lenet import LeNet
-from lenet_vis.model.preprocess import grid_input
+from lenet_vis.model.preprocess import field_input, grid_input
 
 VERSION = 1
 REQUEST_HEADER = struct.Struct("<IBBH")  # seq, checkpoint, flags, side
@@ -35,6 +38,8 @@ ANSWER_HEADER = struct.Struct("<IBBH")  # seq, prediction, flags, H
 MIN_SIDE, MAX_SIDE = 28, 256
 MAX_MESSAGE = REQUEST_HEADER.size + MAX_SIDE * MAX_SIDE  # 65,544 bytes
 BLANK = 1  # answer flags, bit 0
+FIELD = 1  # drawing flags, bit 0: the grid is the network's field, no preprocessing
+FIELD_SIDES = (28, 32)
 
 # close codes (RFC 6455 section 7.4.1)
 NORMAL = 1000
@@ -67,10 +72,10 @@ class Drawing:
     """One parsed drawing: seq, checkpoint index, and the ink grid (side, side) uint8, a view
     on the message's bytes."""
 
-    __slots__ = ("checkpoint", "grid", "seq")
+    __slots__ = ("checkpoint", "field", "grid", "seq")
 
-    def __init__(self, seq: int, checkpoint: int, grid: np.ndarray) -> None:
-        self.seq, self.checkpoint, self.grid = seq, checkpoint, grid
+    def __init__(self, seq: int, checkpoint: int, grid: np.ndarray, field: bool = False) -> None:
+        self.seq, self.checkpoint, self.grid, self.field = seq, checkpoint, grid, field
 
 
 def parse_drawing(data: bytes | None, checkpoints: int) -> Drawing:
@@ -87,10 +92,12 @@ def parse_drawing(data: bytes | None, checkpoints: int) -> Drawing:
     if size < REQUEST_HEADER.size:
         raise FrameError(INVALID, f"message of {size} bytes is shorter than the 8-byte header")
     seq, checkpoint, flags, side = REQUEST_HEADER.unpack_from(data)
-    if flags:
-        raise FrameError(INVALID, f"flags byte is {flags}; it is reserved and must be 0")
+    if flags & ~FIELD:
+        raise FrameError(INVALID, f"flags byte is {flags}; only bit 0 (1) is defined")
     if not MIN_SIDE <= side <= MAX_SIDE:
         raise FrameError(INVALID, f"side {side} is outside {MIN_SIDE}..{MAX_SIDE}")
+    if flags & FIELD and side not in FIELD_SIDES:
+        raise FrameError(INVALID, f"flag 1 (the network's field) needs side 28 or 32, not {side}")
     expected = REQUEST_HEADER.size + side * side
     if size != expected:
         raise FrameError(
@@ -103,7 +110,7 @@ def parse_drawing(data: bytes | None, checkpoints: int) -> Drawing:
             "(GET /api/knowledge/checkpoints; 0 = final)",
         )
     grid = np.frombuffer(data, np.uint8, side * side, REQUEST_HEADER.size).reshape(side, side)
-    return Drawing(seq, checkpoint, grid)
+    return Drawing(seq, checkpoint, grid, bool(flags & FIELD))
 
 
 def drawing_message(seq: int, grid: np.ndarray, checkpoint: int = 0, flags: int = 0) -> bytes:
@@ -193,7 +200,10 @@ class Frame:
     def answer(self, net: LeNet, drawing: Drawing) -> bytearray:
         """Preprocess the drawing into the input view, run every layer into its view, stamp
         seq, prediction and flags; returns the buffer (valid until the next answer)."""
-        blank = grid_input(drawing.grid, self.input)
+        if drawing.field:
+            blank = field_input(drawing.grid, self.input)
+        else:
+            blank = grid_input(drawing.grid, self.input)
         self.bind(net)()
         prediction = int(self.softmax.argmax())
         flags = BLANK if blank else 0

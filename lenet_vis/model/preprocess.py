@@ -172,6 +172,17 @@ def _paste(dst: np.ndarray, src: np.ndarray, oy: int, ox: int) -> None:
         dst[y0:y1, x0:x1] = src[y0 - oy : y1 - oy, x0 - ox : x1 - ox]
 
 
+def field_input(grid: np.ndarray, out: np.ndarray) -> bool:
+    """A uint8 grid that is already the network's field (28, 28) or (32, 32) -> written into
+    `out` (32, 32) float32 as network_input(grid, preprocess=False) gives it; returns whether
+    it is blank (the same rule)."""
+    pad = (out.shape[0] - grid.shape[0]) // 2
+    out[...] = 0
+    inner = out[pad : out.shape[0] - pad, pad : out.shape[1] - pad]
+    np.divide(grid, np.float32(255), out=inner, dtype=np.float32)
+    return _blank(grid)
+
+
 def grid_input(grid: np.ndarray, out: np.ndarray) -> bool:
     """The live channel's path: a uint8 ink grid (H, W) -> its network input written into
     `out` (32, 32) float32; returns whether the grid is blank. The same as

@@ -144,6 +144,34 @@ def test_a_fixture_digit_matches_api_predict_layer_by_layer(url):
     assert abs(float(answer["layers"]["softmax"].sum()) - 1) < 1e-5
 
 
+def test_a_digit_sent_as_the_networks_field_is_read_as_it_is(url, digits):
+    """Flag 1: a 28x28 MNIST digit read without preprocessing, as POST /api/predict with
+    preprocess false reads it (the page sends its sample digits so)."""
+    images, labels = digits
+    for i in (0, 320):
+        with live(url) as ws:
+            answer = ask(ws, drawing_message(i, images[i], 0, 1))
+        r = httpx.post(
+            f"{url}/api/predict",
+            json={"image": images[i].tolist(), "preprocess": False, "encoding": "base64"},
+            timeout=30,
+        )
+        body = r.json()
+        assert answer["prediction"] == body["prediction"]
+        np.testing.assert_array_equal(
+            answer["layers"]["input"].ravel(), np.frombuffer(base64.b64decode(body["input"]), "<f4")
+        )
+        for layer in body["layers"]:
+            np.testing.assert_allclose(
+                answer["layers"][layer["name"]].ravel(),
+                np.frombuffer(base64.b64decode(layer["data"]), "<f4"),
+                rtol=0,
+                atol=1e-6,
+            )
+        if i == 0:
+            assert answer["prediction"] == labels[0]
+
+
 def test_every_side_and_a_blank_grid_match_api_predict(url):
     digit = pad_grids(3, side=28)[2]
     with live(url) as ws:
@@ -220,7 +248,8 @@ BAD_FRAMES = {
     "text of invalid UTF-8": (b"\xff\xfe drawing", 1007, "UTF-8"),
     "empty": (b"", 1007, "shorter"),
     "short header": (b"\x01\x00\x00", 1007, "shorter"),
-    "flags set": (header(flags=1) + bytes(140 * 140), 1007, "flags"),
+    "unknown flag": (header(flags=2) + bytes(140 * 140), 1007, "flags"),
+    "field flag on a 140 grid": (header(flags=1) + bytes(140 * 140), 1007, "side 28 or 32"),
     "side 27": (header(side=27) + bytes(27 * 27), 1007, "side 27"),
     "side 257": (header(side=257) + bytes(100), 1007, "side 257"),
     "side 0": (header(side=0), 1007, "side 0"),

@@ -239,7 +239,9 @@ programs. All integers little-endian.</p>
 <tr><td>0-3</td><td>u32</td><td>seq, the page's counter, echoed</td></tr>
 <tr><td>4</td><td>u8</td><td>checkpoint: 0 the final weights; i &ge; 1 the i-th entry of
 <a href="/api/knowledge/checkpoints">GET /api/knowledge/checkpoints</a></td></tr>
-<tr><td>5</td><td>u8</td><td>flags, reserved: 0</td></tr>
+<tr><td>5</td><td>u8</td><td>flags: bit 0 (1) the grid is already the network's field,
+a 28x28 (or 32x32) MNIST digit, read as it is (as <code>preprocess: false</code>);
+other bits reserved, 0</td></tr>
 <tr><td>6-7</td><td>u16</td><td>side, {min_side}..{max_side}</td></tr>
 <tr><td>8..</td><td>u8</td><td>side &times; side ink, row-major, 0 background, 255 ink</td></tr>
 </table>
@@ -265,7 +267,8 @@ dropped, never answered late. Keep one drawing in flight.</p>
 (or LENET_VIS_LIVE_ORIGINS); programs send no Origin and are let in</td></tr>
 <tr><td>1000</td><td>idle: no drawing for {idle:g} s</td></tr>
 <tr><td>1003</td><td>a text frame</td></tr>
-<tr><td>1007</td><td>a frame off the layout: under 8 bytes, flags not 0, side outside
+<tr><td>1007</td><td>a frame off the layout: under 8 bytes, an unknown flag, flag 1 with a side
+other than 28 or 32, side outside
 {min_side}..{max_side}, length not 8 + side&times;side</td></tr>
 <tr><td>1008</td><td>an unknown checkpoint index; more than {rate:g} messages a second
 (bursts of {burst})</td></tr>
