@@ -276,7 +276,8 @@ export class WhereFrom {
     });
     this.base.dataset.ready = "true";
     performance.measure("knowledge-map-draw", { start: t0, end: performance.now() });
-    this.mapNote.textContent = `Each dot is a training digit, placed by its fc2 outputs through one fixed 2-D projection (${m.method}): digits the network reads alike lie together. Yours goes through the same projection on the server. Hover, tap or use the arrow keys to see a digit.`;
+    const method = m.method.replace(/\brelu4\b/g, "fc2 + ReLU").replace(/\s*\(2-D\)\s*$/, "");
+    this.mapNote.textContent = `Each dot is a training digit, placed by its fc2 outputs through one fixed 2-D projection, ${method}: digits the network reads alike lie together. Yours goes through the same projection on the server. Hover, tap or use the arrow keys to see a digit.`;
     this.drawOverlay();
   }
 
