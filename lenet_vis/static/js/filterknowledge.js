@@ -85,7 +85,7 @@ export function filterSection(cell) {
   box.dataset.testid = "filter-knowledge";
   box.dataset.layer = layer;
   box.dataset.filter = cell.c;
-  const title = el("strong", { textContent: `This filter (${layer} #${cell.c}, trained) responds to… ` });
+  const title = el("strong", { textContent: `This filter (${layer} #${cell.c}, final weights) responds to… ` });
   const words = el("span", { textContent: "Loading…" });
   const note = el("p", { className: "muted fk-caption" }, title, words);
   const pair = el("div", { className: "fk-pair" }, note);

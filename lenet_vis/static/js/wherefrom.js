@@ -324,6 +324,20 @@ export class WhereFrom {
     ctx.beginPath();
     ctx.arc(x, y, 3, 0, 2 * Math.PI);
     ctx.fill();
+    // a digit's name the marker covers (a drawn 7 lands on the 7s' middle) goes up and right of it
+    ctx.font = "700 14px system-ui, sans-serif";
+    ctx.textAlign = "center";
+    ctx.textBaseline = "middle";
+    ctx.lineWidth = 3;
+    ctx.strokeStyle = "#000";
+    ctx.fillStyle = "#fff";
+    m.centres?.forEach((centre, d) => {
+      if (!centre) return;
+      const [cx, cy] = project(m.view, centre);
+      if (Math.hypot(cx - x, cy - y) > 13) return;
+      ctx.strokeText(String(d), x + 17, y - 13);
+      ctx.fillText(String(d), x + 17, y - 13);
+    });
     c.dataset.markerX = x.toFixed(2);
     c.dataset.markerY = y.toFixed(2);
     this.mapNote.dataset.outside = String(outside);
