@@ -171,6 +171,7 @@ export class WhereFrom {
       performance.measure("knowledge-map-fetch", { start: asked, end: performance.now() });
       this.map = { ...m, order: drawOrder(m.count), centres: labelCentres(m.positions, m.labels), isMistake: new Set(m.mistakes) };
       this.layoutMap();
+      if (this.shown && this.position) this.say(this.shown);
     }).catch((err) => {
       this.mapLoading = null;
       this.mapNote.textContent = `The map could not be loaded: ${err.message}`;
@@ -192,9 +193,19 @@ export class WhereFrom {
   clearResults() {
     for (const list of Object.values(this.rows)) list.replaceChildren();
     this.position = null;
+    this.shown = null;
     this.status.textContent = this.open ? "Draw a digit to see the training digits it is close to." : "";
     delete this.body.dataset.prediction;
     this.drawOverlay();
+  }
+
+  /** The status line for an answer (again when the map arrives after it: where it falls). */
+  say(body) {
+    this.shown = body;
+    const same = body.fc2.filter((d) => d.label === body.prediction).length;
+    const m = this.map;
+    const where = m ? surroundingsWords(surroundings(m.positions, m.labels, body.position)) : "";
+    this.status.textContent = `The trained network reads ${body.prediction}; ${same} of the 8 training digits it reads most alike are ${body.prediction}s${where ? `, and on the map it falls ${where}` : ""}.`;
   }
 
   show(body) {
@@ -205,10 +216,7 @@ export class WhereFrom {
     for (const key of ["fc2", "pixels"]) {
       this.rows[key].replaceChildren(...body[key].map((d) => this.neighbourItem(d, key)));
     }
-    const same = body.fc2.filter((d) => d.label === body.prediction).length;
-    const m = this.map;
-    const where = m ? surroundingsWords(surroundings(m.positions, m.labels, body.position)) : "";
-    this.status.textContent = `The trained network reads ${body.prediction}; ${same} of the 8 training digits it reads most alike are ${body.prediction}s${where ? `, and on the map it falls ${where}` : ""}.`;
+    this.say(body);
     this.body.dataset.prediction = String(body.prediction);
     this.position = body.position;
     this.drawOverlay();
