@@ -103,11 +103,16 @@ def _predict(args: argparse.Namespace) -> int:
 
 def uvicorn_options(settings) -> dict:
     """The server-level limits of the settings, as uvicorn.run keywords."""
+    from lenet_vis.app.live import MAX_MESSAGE
+
     return {
         "http": settings.http,
         "h11_max_incomplete_event_size": settings.max_header_bytes,
         "timeout_keep_alive": settings.keep_alive_timeout,
         "limit_concurrency": settings.limit_concurrency,
+        # the live channel: no frame over its largest drawing is read, no compression
+        "ws_max_size": MAX_MESSAGE,
+        "ws_per_message_deflate": settings.live_deflate,
     }
 
 

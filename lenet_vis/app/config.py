@@ -49,6 +49,17 @@ class Settings(BaseSettings):
     keep_alive_timeout: int = 5  # seconds an idle keep-alive connection stays open
     limit_concurrency: int = 512  # open connections + tasks; past it uvicorn answers 503
     cors_origins: list[str] = []  # CORS is off unless this names origins
+    # the live channel, WebSocket /api/live (routes/live.py; README "Live channel (WebSocket)").
+    # A browser page may open it from the server's own host (the Host header) or from one of
+    # these origins ("*": any); a program sends no Origin and may always open it.
+    live_origins: list[str] = []
+    live_max_connections: int = Field(256, ge=1)  # open per worker; past it close 1013
+    live_rate: float = Field(120.0, gt=0)  # messages a second per connection, sustained...
+    live_burst: int = Field(60, ge=1)  # ...and at once; past them close 1008
+    live_idle_timeout: float = Field(60.0, gt=0)  # seconds without a message, then close 1000
+    # permessage-deflate on the channel (uvicorn's ws_per_message_deflate): off, since
+    # compressing 62 KB of float32 costs more than the whole forward pass on loopback
+    live_deflate: bool = False
 
 
 @lru_cache

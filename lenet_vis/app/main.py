@@ -23,6 +23,7 @@ from lenet_vis.app.routes import (
     health,
     knowledge,
     learn,
+    live,
     model,
     pages,
     predict,
@@ -110,6 +111,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(learn.router)
     app.include_router(explain.router)
     app.include_router(knowledge.router)
+    app.include_router(live.router)  # WebSocket /api/live
     app.include_router(docs.router)
     app.include_router(pages.router)
     app.mount(

@@ -231,6 +231,14 @@ class Conv2D:
         """x: (N, C, H, W) -> y: (N, F, OH, OW), nothing kept for a backward pass."""
         return self._apply(x)[0]
 
+    def infer_into(self, x: np.ndarray, out: np.ndarray) -> None:
+        """As infer, written into out (N, F, OH, OW) float32, C-contiguous; for a small N."""
+        n, f = out.shape[:2]
+        wmat = self.params["W"].reshape(f, -1)
+        y = out.reshape(n, f, -1)  # a view: out is contiguous
+        np.matmul(wmat, im2col(x, self.kernel, self.kernel, self.stride), out=y)
+        y += self.params["b"][:, None]
+
     def forward(self, x: np.ndarray):
         """x: (N, C, H, W) -> y: (N, F, OH, OW), and what backward needs"""
         y, cols = self._apply(x)
@@ -300,6 +308,9 @@ class ReLU:
     def infer(self, x: np.ndarray) -> np.ndarray:
         return np.maximum(x, 0)
 
+    def infer_into(self, x: np.ndarray, out: np.ndarray) -> None:
+        np.maximum(x, 0, out=out)
+
     def forward(self, x: np.ndarray):
         return np.maximum(x, 0), x > 0
 
@@ -322,6 +333,13 @@ class Softmax:
         _expect_ndim(x, 2, "Softmax")
         e = np.exp(x - x.max(axis=1, keepdims=True))
         return e / e.sum(axis=1, keepdims=True)
+
+    def infer_into(self, x: np.ndarray, out: np.ndarray) -> None:
+        """As infer, written into out (N, D)."""
+        _expect_ndim(x, 2, "Softmax")
+        np.subtract(x, x.max(axis=1, keepdims=True), out=out)
+        np.exp(out, out=out)
+        out /= out.sum(axis=1, keepdims=True)
 
     def forward(self, x: np.ndarray):
         y = self.infer(x)
@@ -418,6 +436,13 @@ class MaxPool2D:
             np.maximum(out, v, out=out)
         return out
 
+    def infer_into(self, x: np.ndarray, out: np.ndarray) -> None:
+        """As infer, written into out (N, C, OH, OW)."""
+        views = self._views(x)
+        out[...] = views[0]
+        for v in views[1:]:
+            np.maximum(out, v, out=out)
+
     def forward(self, x: np.ndarray):
         y, arg = self._max_and_winner(x)
         return y, (x.shape, arg)
@@ -472,6 +497,13 @@ class Dense:
         y = matmul_serial(x, w.T)
         y += self.params["b"].astype(x.dtype, copy=False)
         return y
+
+    def infer_into(self, x: np.ndarray, out: np.ndarray) -> None:
+        """As infer for a few float32 rows (one product), written into out (N, out)."""
+        _expect_ndim(x, 2, "Dense")
+        self.output_shape(x.shape[1:])
+        np.matmul(x, self.params["W"].T, out=out)
+        out += self.params["b"]
 
     def forward(self, x: np.ndarray):
         return self.infer(x), x

@@ -160,6 +160,23 @@ class LeNet:
         """
         return self._run(x, masks, keep_caches=False)[0]
 
+    def forward_into(self, outputs: dict[str, np.ndarray]) -> None:
+        """One image's every layer written in place, with no array allocated for any output.
+
+        outputs: "input" and every layer name -> a C-contiguous float32 array of that layer's
+        shape (`geometry.layer_geometry`'s output_shape, no batch axis; the input (1, 32, 32)
+        or (32, 32)), e.g. views into one outgoing buffer. "input" is read; the others are
+        written, each equal to `forward(x)`'s (the same kernels, in the same order).
+        """
+        h = outputs["input"].reshape(1, *INPUT_SHAPE)
+        for name, layer in self.layers.items():
+            out = outputs[name]
+            if isinstance(layer, Dense) and h.ndim == 4:
+                h = h.reshape(1, -1)
+            out = out.reshape(1, *out.shape)
+            layer.infer_into(h, out)
+            h = out
+
     def forward_with_caches(
         self, x: np.ndarray, masks: dict | None = None
     ) -> tuple[OrderedDict, dict]:

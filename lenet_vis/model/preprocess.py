@@ -102,39 +102,57 @@ def _blank(ink: np.ndarray) -> bool:
     return float(ink.max(initial=0)) < BLANK_MAX
 
 
-def to_network_input(image) -> np.ndarray:
+def to_network_input(image, out: np.ndarray | None = None) -> np.ndarray:
     """Ink or an image -> (32, 32) float32 in [0, 1]; all zeros when the image is blank.
 
     Steps: ink bounding box; longer side scaled to 20 px (Pillow, anti-aliased); brightest
     value to 1; centre of mass moved to the centre of the 28x28 field; padded to 32x32.
+    A uint8 (H, W) array (the live channel's grid) is read as it is, with no float copy of the
+    whole of it; the result is the same as for the same values as float32.
+    out: an optional (32, 32) float32 array (e.g. a view into an outgoing buffer), written in
+    place and returned.
     """
-    ink = as_ink(image)
-    out = np.zeros((FIELD + 2 * PAD, FIELD + 2 * PAD), np.float32)
-    if _blank(ink):
+    ink = _ink_or_grid(image)
+    if out is None:
+        out = np.zeros((FIELD + 2 * PAD, FIELD + 2 * PAD), np.float32)
+    else:
+        out.fill(0)
+    peak = float(ink.max(initial=0))
+    if peak < BLANK_MAX:
         return out
-    peak = min(float(ink.max(initial=0)), 255.0)
-    mask = ink > BOX_THRESHOLD * peak
+    peak = min(peak, 255.0)
+    # ink is float32 (or uint8, compared in float32): the threshold as float32, as NumPy would
+    mask = ink > np.float32(BOX_THRESHOLD * peak)
     rows = np.flatnonzero(mask.any(axis=1))
     cols = np.flatnonzero(mask.any(axis=0))
-    crop = np.clip(ink[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1], 0, 255)
+    box = ink[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
+    crop = box.astype(np.float32) if ink.dtype == np.uint8 else np.clip(box, 0, 255)
     h, w = crop.shape
     scale = BOX / max(h, w)
     size = (max(1, round(w * scale)), max(1, round(h * scale)))
     # reducing_gap: a fast integer box reduction first, then Lanczos for the last factor of 2
-    digit = np.asarray(
-        Image.fromarray(crop).resize(size, Image.Resampling.LANCZOS, reducing_gap=2.0)
+    small = Image.frombuffer("F", (w, h), crop, "raw", "F", 0, 1).resize(
+        size, Image.Resampling.LANCZOS, reducing_gap=2.0
     )
-    digit = np.clip(digit, 0, None)
+    digit = np.frombuffer(small.tobytes(), np.float32).reshape(size[1], size[0])
+    digit = np.maximum(digit, 0)  # Lanczos rings below zero
     top = float(digit.max())
     if top <= 0:
         return out
-    digit = (digit / top).astype(np.float32)
+    digit /= np.float32(top)
     # place so the centre of mass lands on the centre of the 28x28 field (pixel 14, as MNIST)
     mass = digit.sum()
     cy = digit.sum(axis=1) @ np.arange(digit.shape[0]) / mass
     cx = digit.sum(axis=0) @ np.arange(digit.shape[1]) / mass
     _paste(out, digit, PAD + round(FIELD / 2 - cy), PAD + round(FIELD / 2 - cx))
     return out
+
+
+def _ink_or_grid(image) -> np.ndarray:
+    """A uint8 (H, W) array as it is (it needs no finiteness check), anything else as_ink."""
+    if isinstance(image, np.ndarray) and image.dtype == np.uint8 and image.ndim == 2 and image.size:
+        return image
+    return as_ink(image)
 
 
 def _paste(dst: np.ndarray, src: np.ndarray, oy: int, ox: int) -> None:
@@ -144,3 +162,11 @@ def _paste(dst: np.ndarray, src: np.ndarray, oy: int, ox: int) -> None:
     x1 = min(ox + src.shape[1], dst.shape[1])
     if y1 > y0 and x1 > x0:
         dst[y0:y1, x0:x1] = src[y0 - oy : y1 - oy, x0 - ox : x1 - ox]
+
+
+def grid_input(grid: np.ndarray, out: np.ndarray) -> bool:
+    """The live channel's path: a uint8 ink grid (H, W) -> its network input written into
+    `out` (32, 32) float32; returns whether the grid is blank. The same as
+    network_input(grid) (preprocess on), without a float copy of the grid."""
+    to_network_input(grid, out)
+    return _blank(grid)

@@ -24,11 +24,16 @@ def rss_bytes(pid: int) -> int:
 
 
 @contextmanager
-def serving(workers: int = 1, timeout: float = 60, **settings):
-    """Yield (base URL, process) of `python -m lenet_vis.app.cli serve`; stop it afterwards."""
+def serving(workers: int = 1, timeout: float = 60, log=None, **settings):
+    """Yield (base URL, process) of `python -m lenet_vis.app.cli serve`; stop it afterwards.
+
+    log: a binary file for the server's stderr (to read after), else a temporary one.
+    """
     port = free_port()
     env = {**os.environ, **{f"LENET_VIS_{k.upper()}": str(v) for k, v in settings.items()}}
-    log = tempfile.TemporaryFile()  # noqa: SIM115 (closed in finally; a pipe could fill up)
+    own_log = log is None
+    if own_log:
+        log = tempfile.TemporaryFile()  # noqa: SIM115 (closed in finally; a pipe could fill up)
     command = [sys.executable, "-m", "lenet_vis.app.cli", "serve", "--port", str(port)]
     proc = subprocess.Popen(
         [*command, "--workers", str(workers)],
@@ -44,4 +49,5 @@ def serving(workers: int = 1, timeout: float = 60, **settings):
         yield url, proc
     finally:
         stop(proc)
-        log.close()
+        if own_log:
+            log.close()

@@ -1,0 +1,212 @@
+"""WebSocket /api/live: a drawing in, every layer out, as binary frames (`lenet_vis.app.live`).
+
+Per connection two tasks share one slot: the reader takes each message as it arrives, checks
+it (layout, size, rate) and puts it in the slot, replacing any drawing not yet answered; the
+answerer takes the newest drawing from the slot, runs it into the connection's frame buffer
+on the event loop (preprocessing and a forward pass: a fraction of a millisecond) and sends
+the buffer. A drawing replaced before its turn is dropped, never answered late.
+
+Limits (config.Settings, live_*): Origin (403 before the handshake), connections per worker
+(1013), message size (1009; uvicorn's ws_max_size refuses larger frames as they arrive),
+messages per second (token bucket, 1008), idle time (1000); frames off the layout: 1003 or
+1007, an unknown checkpoint 1008. Every close carries a reason.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from fastapi import APIRouter, WebSocket
+from starlette.websockets import WebSocketDisconnect, WebSocketState
+
+from lenet_vis.app import live
+from lenet_vis.app.errors import error_response
+from lenet_vis.app.live import FrameError
+from lenet_vis.app.offload import ServerBusy
+from lenet_vis.model import checkpoints
+from lenet_vis.model.lenet import LeNet, WeightsError
+
+router = APIRouter()
+log = logging.getLogger("lenet_vis")
+
+
+class Channel:
+    """The worker's live connections: how many are open."""
+
+    def __init__(self) -> None:
+        self.open = 0
+
+
+def channel(app) -> Channel:
+    state = app.state
+    if not hasattr(state, "live_channel"):
+        state.live_channel = Channel()
+    return state.live_channel
+
+
+@router.websocket("/api/live")
+async def live_channel(ws: WebSocket) -> None:
+    """The live channel (README "Live channel (WebSocket)" has the frame layout)."""
+    app = ws.app
+    settings = app.state.settings
+    origin = ws.headers.get("origin")
+    if not live.origin_allowed(origin, ws.headers.get("host"), settings.live_origins):
+        await refuse_origin(ws, origin)
+        return
+    chan = channel(app)
+    await ws.accept()
+    if chan.open >= settings.live_max_connections:
+        await close(
+            ws,
+            live.TRY_AGAIN,
+            f"try again later: this worker holds its {settings.live_max_connections} "
+            "live connections",
+        )
+        return
+    chan.open += 1
+    try:
+        await Session(ws).run()
+    finally:
+        chan.open -= 1
+
+
+async def refuse_origin(ws: WebSocket, origin: str) -> None:
+    """403 before the handshake, with the API's JSON error (or a bare 403 close)."""
+    msg = f"origin {origin!r} may not open the live channel (LENET_VIS_LIVE_ORIGINS)"
+    if "websocket.http.response" in ws.scope.get("extensions", {}):
+        body = [{"loc": ["header", "origin"], "msg": msg, "type": "forbidden"}]
+        await ws.send_denial_response(error_response(403, body))
+    else:
+        await ws.close(live.POLICY, live.close_reason(msg))
+
+
+async def close(ws: WebSocket, code: int, reason: str) -> None:
+    """Close with a code and reason unless the connection is already closed."""
+    if ws.application_state != WebSocketState.CONNECTED:
+        return
+    with contextlib.suppress(WebSocketDisconnect, OSError, RuntimeError):  # the peer went first
+        await ws.close(code, live.close_reason(reason))
+
+
+class Session:
+    """One connection: the reader task, the slot, and the answering loop."""
+
+    def __init__(self, ws: WebSocket) -> None:
+        self.ws = ws
+        self.state = ws.app.state
+        settings = self.state.settings
+        self.names = checkpoints.names(self.state.net.metadata)
+        self.bucket = live.TokenBucket(settings.live_rate, settings.live_burst)
+        self.idle = settings.live_idle_timeout
+        self.loop = asyncio.get_running_loop()
+        self.wake = asyncio.Event()
+        self.latest: live.Drawing | None = None
+        self.failure: FrameError | None = None
+        self.gone = False
+        self.last = self.loop.time()
+        self.frame: live.Frame | None = None
+        self.frame_checkpoint = -1
+        self.timer = self.loop.call_at(self.last + self.idle, self.watch)
+
+    def watch(self) -> None:
+        """The idle timer: close after `idle` seconds without a message."""
+        due = self.last + self.idle
+        if self.loop.time() >= due:
+            self.fail(FrameError(live.NORMAL, f"idle: no drawing for {self.idle:g} s"))
+        else:
+            self.timer = self.loop.call_at(due, self.watch)
+
+    def fail(self, error: FrameError) -> None:
+        if self.failure is None:
+            self.failure = error
+        self.wake.set()
+
+    async def read(self) -> None:
+        """Every message into the slot, checked; the newest replaces an unanswered one."""
+        receive = self.ws.receive
+        count = len(self.names)
+        while True:
+            message = await receive()
+            if message["type"] == "websocket.disconnect":
+                self.gone = True
+                self.wake.set()
+                return
+            self.last = self.loop.time()
+            try:
+                drawing = live.parse_drawing(message.get("bytes"), count)
+                if not self.bucket.take():
+                    settings = self.state.settings
+                    raise FrameError(
+                        live.POLICY,
+                        f"too many messages: at most {settings.live_rate:g}/s "
+                        f"(bursts of {settings.live_burst}); keep one drawing in flight",
+                    )
+            except FrameError as exc:
+                self.fail(exc)
+                return
+            self.latest = drawing
+            self.wake.set()
+
+    async def run(self) -> None:
+        reader = asyncio.create_task(self.read())
+        try:
+            await self.answer_loop()
+        finally:
+            self.timer.cancel()
+            reader.cancel()
+
+    async def answer_loop(self) -> None:
+        ws = self.ws
+        while True:
+            await self.wake.wait()
+            self.wake.clear()
+            if self.failure is not None:
+                await close(ws, self.failure.code, self.failure.reason)
+                return
+            if self.gone:
+                return
+            drawing, self.latest = self.latest, None
+            if drawing is None:
+                continue
+            try:
+                frame, net = await self.frame_for(drawing.checkpoint)
+            except FrameError as exc:
+                await close(ws, exc.code, exc.reason)
+                return
+            if self.failure is not None or self.gone or self.latest is not None:
+                self.wake.set()  # said, or drawn anew, while a checkpoint was read
+                continue
+            data = frame.answer(net, drawing)
+            try:
+                await ws.send_bytes(data)
+            except (WebSocketDisconnect, OSError):
+                return
+
+    async def frame_for(self, index: int) -> tuple[live.Frame, LeNet]:
+        """The frame buffer and network for checkpoint `index` (0: the final weights)."""
+        name = None if index == 0 else self.names[index - 1]
+        net = self.state.net if name is None else await self.checkpoint_net(name)
+        if self.frame is None or self.frame_checkpoint != index:
+            self.frame, self.frame_checkpoint = live.Frame(name), index
+        return self.frame, net
+
+    async def checkpoint_net(self, name: str) -> LeNet:
+        """A checkpoint's network, read once in the CPU pool and kept (shared with HTTP's
+        ?checkpoint=)."""
+        nets = self.state.checkpoint_nets
+        if name not in nets:
+            try:
+                nets[name] = await self.state.cpu.run(
+                    checkpoints.load_checkpoint,
+                    self.state.settings.weights,
+                    name,
+                    self.state.net.metadata,
+                )
+            except ServerBusy:
+                raise FrameError(live.TRY_AGAIN, "server busy loading weights; try again") from None
+            except WeightsError as exc:
+                log.warning("live: checkpoint %s unavailable: %s", name, exc)
+                raise FrameError(live.SERVER_ERROR, f"checkpoint {name} unavailable") from None
+        return nets[name]
