@@ -183,9 +183,9 @@ async function sendIfIdle() {
   state.inputAt = null;
   const sent = performance.now();
   const how = { transport: "http" };
-  let data;
+  let answer;
   try {
-    data = await predictPad(how);
+    answer = await predictPad(how);
     if ($("error").textContent.startsWith("The server said")) showError("");
   } catch (err) {
     showError(`The server said: ${err.message}`);
@@ -196,7 +196,7 @@ async function sendIfIdle() {
     setBusy();
   }
   sendIfIdle(); // the newest drawing goes out while this answer is drawn
-  if (!views.pad.isEmpty) state.data = data;
+  if (!views.pad.isEmpty) state.data = how.transport === "live" ? answer : decodePrediction(answer);
   showResult();
   if (started !== null) {
     // from the pointer event to the frame with the repainted layers
@@ -205,8 +205,8 @@ async function sendIfIdle() {
 }
 
 /**
- * The pad's prediction, decoded: over the live channel when it is open and no unit is ablated
- * (how.transport = "live"), else, or when the channel fails meanwhile, over HTTP.
+ * The pad's prediction: over the live channel when it is open and no unit is ablated (decoded;
+ * how.transport = "live"), else, or when the channel fails meanwhile, over HTTP (the JSON body).
  */
 async function predictPad(how) {
   const live = views.live;
@@ -224,7 +224,7 @@ async function predictPad(how) {
     }
   }
   live?.wake(); // closed while idle: open again for the next drawing
-  return decodePrediction(await views.explain.predict(views.pad.toPNG()));
+  return views.explain.predict(views.pad.toPNG());
 }
 
 /** The live channel's checkpoint byte for state.checkpoint; null: not known yet, use HTTP. */
