@@ -62,7 +62,11 @@ def openapi_schema(app: FastAPI) -> dict:
     """FastAPI's schema, plus the request models that `deps.json_body` parses itself."""
     if app.openapi_schema is None:
         spec = get_openapi(
-            title=app.title, version=app.version, summary=app.summary, routes=app.routes
+            title=app.title,
+            version=app.version,
+            summary=app.summary,
+            description=app.description,
+            routes=app.routes,
         )
         _, defs = models_json_schema(
             [(m, "validation") for m in REQUEST_MODELS],
@@ -94,6 +98,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="lenet-vis",
         version="0.1.0",
         summary="A NumPy LeNet that shows its work: every layer's output over HTTP.",
+        description="The visualizer's live channel, WebSocket `/api/live` (binary frames: "
+        "every layer as float32), is described at [/docs/live](/docs/live).",
         docs_url=None,
         redoc_url=None,
     )

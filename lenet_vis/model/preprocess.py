@@ -112,19 +112,25 @@ def to_network_input(image, out: np.ndarray | None = None) -> np.ndarray:
     out: an optional (32, 32) float32 array (e.g. a view into an outgoing buffer), written in
     place and returned.
     """
-    ink = _ink_or_grid(image)
     if out is None:
-        out = np.zeros((FIELD + 2 * PAD, FIELD + 2 * PAD), np.float32)
-    else:
-        out.fill(0)
-    peak = float(ink.max(initial=0))
+        out = np.empty((FIELD + 2 * PAD, FIELD + 2 * PAD), np.float32)
+    _preprocess(_ink_or_grid(image), out)
+    return out
+
+
+def _preprocess(ink: np.ndarray, out: np.ndarray) -> bool:
+    """to_network_input's steps on ink (H, W) float32 or uint8, into out; True if blank."""
+    out.fill(0)
+    row_peaks = ink.max(axis=1)  # the box from each row's and column's brightest ink
+    peak = float(row_peaks.max())
     if peak < BLANK_MAX:
-        return out
+        return True
     peak = min(peak, 255.0)
     # ink is float32 (or uint8, compared in float32): the threshold as float32, as NumPy would
-    mask = ink > np.float32(BOX_THRESHOLD * peak)
-    rows = np.flatnonzero(mask.any(axis=1))
-    cols = np.flatnonzero(mask.any(axis=0))
+    # compare a float32 array with a Python float
+    threshold = np.float32(BOX_THRESHOLD * peak)
+    rows = np.flatnonzero(row_peaks > threshold)
+    cols = np.flatnonzero(ink.max(axis=0) > threshold)
     box = ink[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
     crop = box.astype(np.float32) if ink.dtype == np.uint8 else np.clip(box, 0, 255)
     h, w = crop.shape
@@ -138,14 +144,14 @@ def to_network_input(image, out: np.ndarray | None = None) -> np.ndarray:
     digit = np.maximum(digit, 0)  # Lanczos rings below zero
     top = float(digit.max())
     if top <= 0:
-        return out
+        return False
     digit /= np.float32(top)
     # place so the centre of mass lands on the centre of the 28x28 field (pixel 14, as MNIST)
     mass = digit.sum()
     cy = digit.sum(axis=1) @ np.arange(digit.shape[0]) / mass
     cx = digit.sum(axis=0) @ np.arange(digit.shape[1]) / mass
     _paste(out, digit, PAD + round(FIELD / 2 - cy), PAD + round(FIELD / 2 - cx))
-    return out
+    return False
 
 
 def _ink_or_grid(image) -> np.ndarray:
@@ -168,5 +174,4 @@ def grid_input(grid: np.ndarray, out: np.ndarray) -> bool:
     """The live channel's path: a uint8 ink grid (H, W) -> its network input written into
     `out` (32, 32) float32; returns whether the grid is blank. The same as
     network_input(grid) (preprocess on), without a float copy of the grid."""
-    to_network_input(grid, out)
-    return _blank(grid)
+    return _preprocess(_ink_or_grid(grid), out)

@@ -317,3 +317,16 @@ def test_the_server_still_answers_and_logged_no_exception(server):
     log.seek(0)
     text = log.read().decode(errors="replace")
     assert "Traceback" not in text and "Exception" not in text, text[-3000:]
+
+
+def test_docs_live_states_the_layout_and_the_openapi_description_links_it(url):
+    page = httpx.get(f"{url}/docs/live", timeout=10)
+    assert page.status_code == 200 and "text/html" in page.headers["content-type"]
+    with live(url) as ws:
+        header = ask(ws, drawing_message(1, pad_grids(1)[0]))["header"]
+    for name, shape, offset in header["layers"]:  # the offsets this server really sends
+        assert (
+            f"[&quot;{name}&quot;,{json.dumps(shape, separators=(',', ':'))},{offset}]" in page.text
+        )
+    spec = httpx.get(f"{url}/openapi.json", timeout=10).json()
+    assert "/docs/live" in spec["info"]["description"]

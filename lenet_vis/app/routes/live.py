@@ -16,9 +16,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import html
 import logging
 
-from fastapi import APIRouter, WebSocket
+from fastapi import APIRouter, Request, WebSocket
+from fastapi.responses import HTMLResponse
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 
 from lenet_vis.app import live
@@ -210,3 +212,88 @@ class Session:
                 log.warning("live: checkpoint %s unavailable: %s", name, exc)
                 raise FrameError(live.SERVER_ERROR, f"checkpoint {name} unavailable") from None
         return nets[name]
+
+
+# ---------------------------------------------------------------------------- /docs/live
+
+LIVE_DOC = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>lenet-vis live channel</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<style>body{{font:16px/1.5 system-ui,sans-serif;max-width:52rem;margin:2rem auto;padding:0 1rem}}
+pre,code{{font:14px/1.4 ui-monospace,monospace}}pre{{background:#f4f4f4;padding:.8rem;
+overflow-x:auto}}td,th{{padding:.15rem .6rem;text-align:left;vertical-align:top}}
+table{{border-collapse:collapse}}tr{{border-bottom:1px solid #ddd}}</style></head><body>
+<h1>Live channel: WebSocket <code>/api/live</code></h1>
+<p>The visualizer's channel: one binary message per drawing, one binary frame per answer with
+the prediction and every layer as float32. The JSON API (<a href="/docs">/docs</a>) stays for
+programs. All integers little-endian.</p>
+<h2>A drawing (client to server)</h2>
+<table><tr><th>bytes</th><th>type</th><th>meaning</th></tr>
+<tr><td>0-3</td><td>u32</td><td>seq, the page's counter, echoed</td></tr>
+<tr><td>4</td><td>u8</td><td>checkpoint: 0 the final weights; i &ge; 1 the i-th entry of
+<a href="/api/knowledge/checkpoints">GET /api/knowledge/checkpoints</a></td></tr>
+<tr><td>5</td><td>u8</td><td>flags, reserved: 0</td></tr>
+<tr><td>6-7</td><td>u16</td><td>side, {min_side}..{max_side}</td></tr>
+<tr><td>8..</td><td>u8</td><td>side &times; side ink, row-major, 0 background, 255 ink</td></tr>
+</table>
+<p>Preprocessed exactly as <code>POST /api/predict</code> with the grid as <code>image</code>
+(crop, scale to 20 px, centre of mass to the centre of 28x28, pad to 32x32; blank when the
+brightest ink is under 16): the layers equal its answer's.</p>
+<h2>An answer (server to client)</h2>
+<table><tr><th>bytes</th><th>type</th><th>meaning</th></tr>
+<tr><td>0-3</td><td>u32</td><td>seq of the drawing answered</td></tr>
+<tr><td>4</td><td>u8</td><td>prediction, 0-9</td></tr>
+<tr><td>5</td><td>u8</td><td>flags: bit 0 blank (no ink)</td></tr>
+<tr><td>6-7</td><td>u16</td><td>H, the header's length</td></tr>
+<tr><td>8..8+H</td><td>UTF-8</td><td>JSON header, space-padded so 8 + H is a multiple of 4</td></tr>
+<tr><td>8+H..</td><td>f32</td><td>every layer's data, C order, back to back, at the header's
+offsets (from the frame's start); softmax is the probabilities</td></tr></table>
+<p>The header for the final weights, as this server sends it ({size:,} bytes a frame):</p>
+<pre>{header}</pre>
+<p>If several drawings of one connection wait, only the newest is answered; the others are
+dropped, never answered late. Keep one drawing in flight.</p>
+<h2>Limits and close codes</h2>
+<table><tr><th>code</th><th>when</th></tr>
+<tr><td>403</td><td>before the handshake: a page from another origin than this server's host
+(or LENET_VIS_LIVE_ORIGINS); programs send no Origin and are let in</td></tr>
+<tr><td>1000</td><td>idle: no drawing for {idle:g} s</td></tr>
+<tr><td>1003</td><td>a text frame</td></tr>
+<tr><td>1007</td><td>a frame off the layout: under 8 bytes, flags not 0, side outside
+{min_side}..{max_side}, length not 8 + side&times;side</td></tr>
+<tr><td>1008</td><td>an unknown checkpoint index; more than {rate:g} messages a second
+(bursts of {burst})</td></tr>
+<tr><td>1009</td><td>a message over {max_message:,} bytes</td></tr>
+<tr><td>1011</td><td>a checkpoint file the server cannot read</td></tr>
+<tr><td>1013</td><td>this worker holds {connections} live connections, or is busy: try again
+later</td></tr></table>
+<p>Every close carries a short reason. README.md, "Live channel (WebSocket)", has the same and
+the benchmarks.</p>
+<h2>From Python</h2>
+<pre>from websockets.sync.client import connect
+from lenet_vis.app.live import drawing_message, read_answer
+with connect("ws://127.0.0.1:8000/api/live") as ws:
+    ws.send(drawing_message(1, grid))   # grid: (side, side) uint8
+    answer = read_answer(ws.recv())     # seq, prediction, blank, header, layers</pre>
+</body></html>"""
+
+
+@router.get("/docs/live", include_in_schema=False)
+async def live_docs(request: Request) -> HTMLResponse:
+    """The live channel's frame layout, limits and close codes."""
+    settings = request.app.state.settings
+    layout = live.layout(None)
+    header = layout.header[live.ANSWER_HEADER.size :].decode().rstrip()
+    pretty = header.replace('"layers":[', '"layers":[\n  ').replace("],[", "],\n  [")
+    return HTMLResponse(
+        LIVE_DOC.format(
+            min_side=live.MIN_SIDE,
+            max_side=live.MAX_SIDE,
+            max_message=live.MAX_MESSAGE,
+            size=layout.size,
+            header=html.escape(pretty),
+            idle=settings.live_idle_timeout,
+            rate=settings.live_rate,
+            burst=settings.live_burst,
+            connections=settings.live_max_connections,
+        )
+    )

@@ -1,0 +1,179 @@
+"""The live channel's cost per drawing against the forward pass alone, in process and over a
+real socket, beside the HTTP path in the same run.
+
+In process (one BLAS thread, as `lenet-vis serve`): `net.forward(x)` alone; a whole live
+message (parse the drawing, preprocess the 140x140 grid into the frame, `forward_into` the
+frame, stamp seq and prediction); its parts. Rounds alternate, medians are printed.
+
+Over the socket: `lenet-vis serve` (one worker) on loopback; one client sends the pad's
+140x140 drawings one at a time over WebSocket /api/live, then the same drawings as PNG data
+URLs to POST /api/predict (every layer, base64, as the page's HTTP path does) on the same
+server. Printed: round trips p50/p95, and the server's CPU time per answer (its process's
+user + system time over the run, from /proc, divided by the answers), each as a ratio of the
+forward pass.
+Run: python bench/live.py [--calls 500] [--rounds 15] [--messages 2000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import io
+import os
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from lenet_vis.app.cli import one_blas_thread  # noqa: E402
+
+one_blas_thread(os.environ)  # before NumPy's first import, as `lenet-vis serve` does
+
+import httpx  # noqa: E402
+import numpy as np  # noqa: E402
+from PIL import Image  # noqa: E402
+from websockets.sync.client import connect  # noqa: E402
+
+from lenet_vis.app.live import Frame, drawing_message, parse_drawing, read_answer  # noqa: E402
+from lenet_vis.assets import WEIGHTS  # noqa: E402
+from lenet_vis.model.lenet import LeNet  # noqa: E402
+from lenet_vis.model.preprocess import grid_input, to_network_input  # noqa: E402
+from tests.app.live_clients import pad_grids, ws_url  # noqa: E402
+from tests.app.serving import serving  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from forward import interleaved  # noqa: E402
+from machine import blas_settings  # noqa: E402
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def in_process(calls: int, rounds: int) -> dict:
+    net = LeNet.load(WEIGHTS)
+    grids = pad_grids(16)
+    messages = [drawing_message(i, g) for i, g in enumerate(grids)]
+    x = to_network_input(grids[0])
+    frame = Frame(None)
+    state = {"i": 0}
+
+    def message() -> None:
+        i = state["i"] = (state["i"] + 1) % len(messages)
+        frame.answer(net, parse_drawing(messages[i], 0))
+
+    def preprocess() -> None:
+        i = state["i"] = (state["i"] + 1) % len(grids)
+        grid_input(grids[i], frame.input)
+
+    frame.input[...] = x
+    return interleaved(
+        {
+            "forward": lambda: net.forward(x),
+            "message": message,
+            "preprocess": preprocess,
+            "forward_into": lambda: net.forward_into(frame.arrays),
+        },
+        calls,
+        rounds,
+        "in process",
+    )
+
+
+def percentiles(times: list[float]) -> tuple[float, float]:
+    return float(np.percentile(times, 50)), float(np.percentile(times, 95))
+
+
+def over_socket(messages: int, requests: int) -> dict:
+    grids = pad_grids(16)
+    pngs = []
+    for g in grids:
+        buf = io.BytesIO()
+        Image.fromarray(g).save(buf, "PNG")
+        pngs.append("data:image/png;base64," + base64.b64encode(buf.getvalue()).decode())
+    out = {}
+    # one client answering as fast as it can: no rate limit (the page keeps to 60/s)
+    with serving(workers=1, live_rate=1e9, live_burst=10**9) as (url, proc):
+        print("  server up; live round trips...", file=sys.stderr, flush=True)
+        with connect(ws_url(url), compression=None, max_size=1 << 20) as ws:
+            for i in range(50):  # warm up
+                ws.send(drawing_message(i, grids[i % 16]))
+                ws.recv()
+            times = []
+            cpu = cpu_seconds(proc.pid)
+            for i in range(messages):
+                data = drawing_message(i, grids[i % 16])
+                t = time.perf_counter()
+                ws.send(data)
+                answer = ws.recv()
+                times.append(time.perf_counter() - t)
+                if i % 500 == 0:
+                    print(f"\r  live {i}/{messages}", end="", file=sys.stderr, flush=True)
+            out["live_cpu"] = (cpu_seconds(proc.pid) - cpu) / messages
+            assert read_answer(answer)["seq"] == messages - 1
+        out["live"] = percentiles(times)
+        print("\n  HTTP round trips...", file=sys.stderr, flush=True)
+        with httpx.Client(base_url=url, timeout=30) as client:
+            body = [{"image_base64": p, "encoding": "base64"} for p in pngs]
+            for i in range(30):
+                client.post("/api/predict", json=body[i % 16]).raise_for_status()
+            times = []
+            cpu = cpu_seconds(proc.pid)
+            for i in range(requests):
+                t = time.perf_counter()
+                r = client.post("/api/predict", json=body[i % 16])
+                times.append(time.perf_counter() - t)
+                r.raise_for_status()
+                if i % 250 == 0:
+                    print(f"\r  HTTP {i}/{requests}", end="", file=sys.stderr, flush=True)
+            out["http_cpu"] = (cpu_seconds(proc.pid) - cpu) / requests
+        out["http"] = percentiles(times)
+        print(file=sys.stderr)
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--calls", type=int, default=500, help="calls per round in process")
+    parser.add_argument("--rounds", type=int, default=15)
+    parser.add_argument("--messages", type=int, default=2000, help="live round trips")
+    parser.add_argument("--requests", type=int, default=1000, help="HTTP round trips")
+    args = parser.parse_args()
+    for line in blas_settings():
+        print(line)
+
+    t = in_process(args.calls, args.rounds)
+    fwd = t["forward"]
+    print("in process, per drawing (median of rounds):")
+    print(f"  net.forward alone            {fwd * 1e6:7.1f} us")
+    print(
+        f"  live message                 {t['message'] * 1e6:7.1f} us  "
+        f"= {t['message'] / fwd:.2f}x the forward (goal <= 2x)"
+    )
+    print(f"    preprocess 140x140 grid    {t['preprocess'] * 1e6:7.1f} us")
+    print(f"    forward_into the frame     {t['forward_into'] * 1e6:7.1f} us")
+
+    s = over_socket(args.messages, args.requests)
+    lp50, lp95 = s["live"]
+    hp50, hp95 = s["http"]
+    print("over the socket, one client, loopback, lenet-vis serve --workers 1:")
+    print(
+        f"  WebSocket /api/live   round trip p50 {lp50 * 1e3:.3f} ms  p95 {lp95 * 1e3:.3f} ms; "
+        f"server CPU per answer {s['live_cpu'] * 1e6:.0f} us = {s['live_cpu'] / fwd:.2f}x forward"
+    )
+    print(
+        f"  POST /api/predict PNG round trip p50 {hp50 * 1e3:.3f} ms  p95 {hp95 * 1e3:.3f} ms; "
+        f"server CPU per answer {s['http_cpu'] * 1e6:.0f} us = {s['http_cpu'] / fwd:.2f}x forward"
+    )
+    print(
+        f"  live / HTTP: p50 {lp50 / hp50:.2f}x, p95 {lp95 / hp95:.2f}x, "
+        f"server CPU {s['live_cpu'] / s['http_cpu']:.2f}x"
+    )
+
+
+if __name__ == "__main__":
+    main()
