@@ -150,6 +150,7 @@ def main() -> None:
             got[t] = {
                 "latency": durations(page, "pointer-to-repaint"),
                 "repaint": durations(page, "repaint"),
+                "request": durations(page, "request"),
                 "fps": page.frames_drawn / page.seconds,
                 "in_flight": most_in_flight(page),
                 "over": page.evaluate(
@@ -167,8 +168,12 @@ def main() -> None:
     print(f"first load (model, weights, diagram drawn): {summary('', loads)[2:]}")
     print(f"{args.digits} digits drawn on each page, alternating; same server, same strokes")
     print(f"  {'':<34} {'live':>11} {'http':>11} {'live/http':>9}")
-    for name in ("latency", "repaint"):
-        label = "pointer -> repainted layers" if name == "latency" else "repaint of the diagram"
+    labels = {
+        "latency": "pointer -> repainted layers",
+        "request": "request (sent -> answer read)",
+        "repaint": "repaint of the diagram",
+    }
+    for name, label in labels.items():
         for q, qname in ((0.5, "p50"), (0.95, "p95")):
             a, b = percentile(live[name], q), percentile(http[name], q)
             print(row(f"{label} {qname}", a, b))

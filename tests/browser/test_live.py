@@ -198,6 +198,49 @@ def test_stale_answers_are_dropped_by_seq(browser, live_server):
     page.close()
 
 
+def test_an_answer_that_never_comes_falls_back_to_http_then_the_channel_returns(
+    browser, live_server
+):
+    """The route swallows the answer to the third drawing: after the page's timeout (3 s) it
+    closes the socket, asks over HTTP instead, and reopens the channel after a backoff."""
+    page = browser.new_page(viewport={"width": 1366, "height": 768})
+    errors = []
+    page.on("console", lambda m: m.type == "error" and errors.append(m.text))
+    sockets = []
+
+    def route(ws) -> None:
+        server = ws.connect_to_server()
+        sockets.append(ws)
+        first = len(sockets) == 1
+        answered = []
+
+        def from_server(message) -> None:
+            answered.append(message)
+            if not (first and len(answered) == 3):
+                ws.send(message)
+
+        ws.on_message(server.send)
+        server.on_message(from_server)
+
+    page.route_web_socket(re.compile(r"/api/live$"), route)
+    page.goto(live_server)
+    page.wait_for_selector("body[data-ready=true]")
+    page.wait_for_selector("[data-testid=transport][data-transport=live]")
+    draw(page, STROKES[7])
+    page.wait_for_selector("[data-testid=transport][data-transport=fallback]", timeout=10_000)
+    settle(page)
+    assert page.get_by_test_id("prediction").text_content() == "7"
+    page.wait_for_selector("[data-testid=transport][data-transport=live]", timeout=10_000)
+    assert len(sockets) == 2
+    draw(page, [[(60, 200), (62, 230)]])
+    settle(page)
+    over = requests_over(page)
+    assert over[:2] == ["live", "live"] and "http" in over and over[-1] == "live", over
+    assert page.get_by_test_id("error").text_content() == ""
+    assert errors == []
+    page.close()
+
+
 NGINX_CONF = """
 worker_processes 1;
 pid {prefix}/nginx.pid;

@@ -148,7 +148,7 @@ export function backoff(attempt) {
  * than `timeout` ms closes the socket (the page then uses HTTP).
  */
 export class LiveChannel {
-  constructor(url, { onStatus = () => {}, timeout = 5000, tries = 3, Socket = globalThis.WebSocket } = {}) {
+  constructor(url, { onStatus = () => {}, timeout = 3000, tries = 3, Socket = globalThis.WebSocket } = {}) {
     this.url = url;
     this.onStatus = onStatus;
     this.timeout = timeout;
