@@ -4,7 +4,7 @@ the page receives."""
 import base64
 import itertools
 import math
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import numpy as np
 
@@ -110,13 +110,15 @@ class Answers:
             self.received.append(("http", r))
 
     def last(self) -> dict:
-        """The newest answer: {over, prediction, probabilities, layers: {name: float32 array}}."""
+        """The newest answer: {over, checkpoint (its name, None for the final weights),
+        prediction, probabilities, layers: {name: float32 array}}."""
         over, got = self.received[-1]
         if over == "live":
             frame = read_answer(got)
             layers = frame["layers"]
             return {
                 "over": over,
+                "checkpoint": frame["header"]["checkpoint"],
                 "prediction": frame["prediction"],
                 "probabilities": layers["softmax"].tolist(),
                 "layers": layers,
@@ -128,6 +130,7 @@ class Answers:
         }
         return {
             "over": over,
+            "checkpoint": parse_qs(urlsplit(got.url).query).get("checkpoint", [None])[0],
             "prediction": body["prediction"],
             "probabilities": body["probabilities"],
             "layers": layers,

@@ -11,13 +11,14 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+import httpx
 import numpy as np
 import pytest
 
 from deploy.local import find_nginx, wait_healthy
 from lenet_vis.app.live import read_answer
 from tests.browser.conftest import screenshot
-from tests.browser.drawing import STROKES, draw, most_in_flight, settle
+from tests.browser.drawing import STROKES, Answers, draw, most_in_flight, settle
 from tests.server import free_port, stop
 
 # Chromium's own line for a failed handshake (its network stack writes it; no page code can
@@ -60,6 +61,7 @@ def live_page(browser, url, width=1366, height=768, path="/"):
     page.on("console", lambda m: m.type == "error" and page.console_errors.append(m.text))
     page.on("pageerror", lambda e: page.console_errors.append(str(e)))
     page.sockets = Sockets(page)
+    page.answers = Answers(page)
     page.goto(url + path)
     page.wait_for_selector("body[data-ready=true]", timeout=20_000)
     return page
@@ -239,6 +241,40 @@ def test_an_answer_that_never_comes_falls_back_to_http_then_the_channel_returns(
     assert page.get_by_test_id("error").text_content() == ""
     assert errors == []
     page.close()
+
+
+def test_a_checkpoint_goes_as_its_byte_and_answers_as_http_does(browser, live_server):
+    """The time machine's checkpoint (state.checkpoint, set with its slider) is sent as its
+    1-based place in /api/knowledge/checkpoints; the answer is HTTP's at that checkpoint."""
+    listed = httpx.get(f"{live_server}/api/knowledge/checkpoints").json()["checkpoints"]
+    if not listed:
+        pytest.skip("the served weights kept no checkpoints (GET /api/knowledge/checkpoints)")
+    pages = [
+        live_page(browser, live_server),
+        live_page(browser, live_server, path="/?transport=http"),
+    ]
+    if pages[0].get_by_test_id("tm-slider").count() == 0:
+        pytest.skip("this page has no time machine to choose a checkpoint with")
+    pages[0].wait_for_selector("[data-testid=transport][data-transport=live]")
+    for page in pages:
+        page.get_by_test_id("tm-slider").fill("0")  # the first checkpoint kept
+        settle(page)
+        draw(page, STROKES[7])
+        settle(page)
+        draw(page, [[(60, 200), (62, 230)]])  # a second drawing: the list is known by now
+        settle(page)
+    live, http = (page.answers.last() for page in pages)
+    assert (live["over"], http["over"]) == ("live", "http")
+    assert requests_over(pages[0])[-1] == "live"
+    last = pages[0].sockets.sent[-1]
+    assert struct.unpack_from("<IBBH", last)[1] == 1
+    assert read_answer(pages[0].sockets.received[-1])["header"]["checkpoint"] == listed[0]["name"]
+    assert live["prediction"] == http["prediction"]
+    for name, want in http["layers"].items():
+        assert np.array_equal(live["layers"][name], want), name
+    for page in pages:
+        assert page.console_errors == []
+        page.close()
 
 
 NGINX_CONF = """
