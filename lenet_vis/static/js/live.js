@@ -208,7 +208,7 @@ export class LiveChannel {
         this.setState("idle", "closed while idle");
         return;
       }
-      this.fail(opened ? `closed: ${e.code}${e.reason ? ` ${e.reason}` : ""}` : "could not connect", e.code);
+      this.fail(opened ? `closed (${e.code}${e.reason ? ` ${e.reason}` : ""})` : "could not connect", e.code);
     };
     this.socket = ws;
   }
@@ -219,9 +219,10 @@ export class LiveChannel {
    */
   fail(detail, code) {
     this.attempts += REFUSED.includes(code) ? 3 : 1;
-    const giveUp = !this.everOpened && this.attempts >= this.tries;
-    this.setState("down", giveUp ? `${detail} (not tried again)` : detail);
-    if (!this.closed && !giveUp) this.retryTimer = setTimeout(() => this.connect(), backoff(this.attempts - 1));
+    const giveUp = this.closed || (!this.everOpened && this.attempts >= this.tries);
+    const wait = backoff(this.attempts - 1);
+    this.setState("down", giveUp ? `${detail}; not tried again` : `${detail}; trying again in ${wait / 1000} s`);
+    if (!giveUp) this.retryTimer = setTimeout(() => this.connect(), wait);
   }
 
   /** Reopen now if the channel closed while idle (not while backing off after a failure). */

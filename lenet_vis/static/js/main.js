@@ -43,7 +43,7 @@ const state = {
   transport: new URLSearchParams(location.search).get("transport") === "http" ? "http" : "live",
   checkpointNames: null, // GET /api/knowledge/checkpoints' names, in order (a promise), for the live channel
 };
-const views = {}; // pad, network, stage3d, inspector, prediction: made once in main()
+const views = {}; // pad, network, stage3d, inspector, prediction, explain, live: made once in main()
 
 async function main() {
   const stage = $("network");
@@ -264,7 +264,7 @@ function startLive() {
     onStatus: (status, detail) => {
       if (status === "open" || status === "idle") show("live", "live", over);
       else if (status === "down") {
-        show("fallback", "Live channel unavailable – using HTTP", `The WebSocket /api/live ${detail}; predictions go over HTTP and it is tried again later`);
+        show("fallback", "Live channel unavailable – using HTTP", `Predictions go over HTTP (POST /api/predict): the WebSocket /api/live ${detail}`);
       } else if (line.dataset.transport !== "fallback") show("connecting", "", "");
     },
   });
