@@ -11,7 +11,7 @@ URLs to POST /api/predict (every layer, base64, as the page's HTTP path does) on
 server. Printed: round trips p50/p95, and the server's CPU time per answer (its process's
 user + system time over the run, from /proc, divided by the answers), each as a ratio of the
 forward pass.
-Run: python bench/live.py [--calls 500] [--rounds 15] [--messages 2000]
+Run: python bench/live.py [--calls 50] [--rounds 200] [--messages 2000] [--requests 1000]
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ import argparse
 import base64
 import io
 import os
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -44,14 +45,35 @@ from tests.app.live_clients import pad_grids, ws_url  # noqa: E402
 from tests.app.serving import serving  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from forward import interleaved  # noqa: E402
 from machine import blas_settings  # noqa: E402
 
 
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process so far (Linux /proc)."""
+def interleaved(fns: dict, calls: int, rounds: int) -> dict:
+    """Median (wall, CPU) seconds per call of each fn; short rounds, the fns alternating, so
+    a burst of the machine's other load hits them alike. CPU is this thread's own time, which
+    other processes on the shared cores do not inflate."""
+    for fn in fns.values():
+        for _ in range(calls):
+            fn()
+    wall: dict = {name: [] for name in fns}
+    cpu: dict = {name: [] for name in fns}
+    for r in range(rounds):
+        for name, fn in fns.items():
+            t, c = time.perf_counter(), time.thread_time()
+            for _ in range(calls):
+                fn()
+            cpu[name].append((time.thread_time() - c) / calls)
+            wall[name].append((time.perf_counter() - t) / calls)
+        if r % 10 == 9 or r == rounds - 1:
+            print(f"\r  in process: round {r + 1}/{rounds}", end="", file=sys.stderr, flush=True)
+    print(file=sys.stderr)
+    return {n: (statistics.median(wall[n]), statistics.median(cpu[n])) for n in fns}
+
+
+def cpu_seconds(pid: int) -> np.ndarray:
+    """[user, system] CPU seconds of a process so far (Linux /proc)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return np.array([int(fields[11]), int(fields[12])]) / os.sysconf("SC_CLK_TCK")
 
 
 def in_process(calls: int, rounds: int) -> dict:
@@ -76,11 +98,10 @@ def in_process(calls: int, rounds: int) -> dict:
             "forward": lambda: net.forward(x),
             "message": message,
             "preprocess": preprocess,
-            "forward_into": lambda: net.forward_into(frame.arrays),
+            "forward_into": frame.bind(net),
         },
         calls,
         rounds,
-        "in process",
     )
 
 
@@ -138,8 +159,8 @@ def over_socket(messages: int, requests: int) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--calls", type=int, default=500, help="calls per round in process")
-    parser.add_argument("--rounds", type=int, default=15)
+    parser.add_argument("--calls", type=int, default=50, help="calls per round in process")
+    parser.add_argument("--rounds", type=int, default=200)
     parser.add_argument("--messages", type=int, default=2000, help="live round trips")
     parser.add_argument("--requests", type=int, default=1000, help="HTTP round trips")
     args = parser.parse_args()
@@ -147,31 +168,42 @@ def main() -> None:
         print(line)
 
     t = in_process(args.calls, args.rounds)
-    fwd = t["forward"]
-    print("in process, per drawing (median of rounds):")
-    print(f"  net.forward alone            {fwd * 1e6:7.1f} us")
-    print(
-        f"  live message                 {t['message'] * 1e6:7.1f} us  "
-        f"= {t['message'] / fwd:.2f}x the forward (goal <= 2x)"
-    )
-    print(f"    preprocess 140x140 grid    {t['preprocess'] * 1e6:7.1f} us")
-    print(f"    forward_into the frame     {t['forward_into'] * 1e6:7.1f} us")
+    fwd_wall, fwd = t["forward"]
+    print("in process, per drawing (medians of rounds; wall and this thread's CPU time):")
+    for name, label in (
+        ("forward", "net.forward alone"),
+        ("message", "live message"),
+        ("preprocess", "  preprocess 140x140 grid"),
+        ("forward_into", "  every layer into the frame"),
+    ):
+        wall, cpu = t[name]
+        print(
+            f"  {label:28s} wall {wall * 1e6:7.1f} us ({wall / fwd_wall:.2f}x)  "
+            f"CPU {cpu * 1e6:7.1f} us ({cpu / fwd:.2f}x the forward's)"
+        )
+    print("  goal: a live message at most 2x the forward")
 
     s = over_socket(args.messages, args.requests)
     lp50, lp95 = s["live"]
     hp50, hp95 = s["http"]
-    print("over the socket, one client, loopback, lenet-vis serve --workers 1:")
+    lcpu, hcpu = s["live_cpu"], s["http_cpu"]  # [user, system] seconds per answer
+    print(
+        "over the socket, one client, loopback, lenet-vis serve --workers 1 "
+        "(server CPU: its process's user + system time / answers; x: of the forward's CPU):"
+    )
     print(
         f"  WebSocket /api/live   round trip p50 {lp50 * 1e3:.3f} ms  p95 {lp95 * 1e3:.3f} ms; "
-        f"server CPU per answer {s['live_cpu'] * 1e6:.0f} us = {s['live_cpu'] / fwd:.2f}x forward"
+        f"server CPU per answer {lcpu.sum() * 1e6:.0f} us = {lcpu.sum() / fwd:.2f}x forward "
+        f"(user {lcpu[0] * 1e6:.0f} us = {lcpu[0] / fwd:.2f}x, system {lcpu[1] * 1e6:.0f} us)"
     )
     print(
         f"  POST /api/predict PNG round trip p50 {hp50 * 1e3:.3f} ms  p95 {hp95 * 1e3:.3f} ms; "
-        f"server CPU per answer {s['http_cpu'] * 1e6:.0f} us = {s['http_cpu'] / fwd:.2f}x forward"
+        f"server CPU per answer {hcpu.sum() * 1e6:.0f} us = {hcpu.sum() / fwd:.2f}x forward "
+        f"(user {hcpu[0] * 1e6:.0f} us = {hcpu[0] / fwd:.2f}x, system {hcpu[1] * 1e6:.0f} us)"
     )
     print(
         f"  live / HTTP: p50 {lp50 / hp50:.2f}x, p95 {lp95 / hp95:.2f}x, "
-        f"server CPU {s['live_cpu'] / s['http_cpu']:.2f}x"
+        f"server CPU {lcpu.sum() / hcpu.sum():.2f}x"
     )
 
 

@@ -16,6 +16,7 @@ import argparse
 import multiprocessing
 import os
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -26,6 +27,7 @@ from lenet_vis.app.cli import one_blas_thread  # noqa: E402
 
 one_blas_thread(os.environ)
 
+import httpx  # noqa: E402
 import numpy as np  # noqa: E402
 
 from tests.app.live_clients import Load, drive  # noqa: E402
@@ -56,6 +58,38 @@ def tree_rss(pid: int) -> int:
     return total
 
 
+def tree_cpu(pid: int) -> float:
+    """User + system CPU seconds of a process and its descendants so far (Linux /proc)."""
+    total, stack = 0.0, [pid]
+    parents: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+            parents.setdefault(ppid, []).append(int(entry.name))
+    while stack:
+        p = stack.pop()
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        stack.extend(parents.get(p, []))
+    return total
+
+
+def poll_health(url: str, stop: threading.Event, times: list[float]) -> None:
+    """GET /healthz every 100 ms until stopped: how long the event loop keeps HTTP waiting."""
+    with httpx.Client(base_url=url, timeout=30) as client:
+        while not stop.is_set():
+            t = time.perf_counter()
+            client.get("/healthz").raise_for_status()
+            times.append(time.perf_counter() - t)
+            stop.wait(0.1)
+
+
 def client_part(args: tuple) -> Load:
     url, connections, seconds, hz = args
     return drive(url, connections, seconds, hz)
@@ -75,6 +109,7 @@ def main() -> None:
     with serving(workers=args.workers) as (url, proc):
         time.sleep(1)
         start_rss = tree_rss(proc.pid)
+        start_cpu = tree_cpu(proc.pid)
         samples = [start_rss]
         n = args.client_processes
         parts = [
@@ -94,8 +129,12 @@ def main() -> None:
             flush=True,
         )
         ctx = multiprocessing.get_context("spawn")
+        health: list[float] = []
+        stop = threading.Event()
+        poller = threading.Thread(target=poll_health, args=(url, stop, health), daemon=True)
         with ctx.Pool(n) as pool:
             pending = pool.map_async(client_part, parts)
+            poller.start()
             t0 = time.monotonic()
             shown = 0.0
             while not pending.ready():
@@ -110,6 +149,9 @@ def main() -> None:
                         flush=True,
                     )
             loads = pending.get()
+        stop.set()
+        poller.join()
+        server_cpu = tree_cpu(proc.pid) - start_cpu
         time.sleep(1)  # the connections' handlers end
         end_rss = tree_rss(proc.pid)
         samples.append(end_rss)
@@ -132,6 +174,17 @@ def main() -> None:
     if latencies.size:
         p50, p95, p99, top = np.percentile(latencies, [50, 95, 99, 100]) * 1e3
         print(f"round trip ms: p50 {p50:.2f}  p95 {p95:.2f}  p99 {p99:.2f}  max {top:.1f}")
+    if health:
+        h50, h99, hmax = np.percentile(health, [50, 99, 100]) * 1e3
+        print(
+            f"GET /healthz during the load ({len(health)} polls): p50 {h50:.1f} ms  "
+            f"p99 {h99:.1f} ms  max {hmax:.1f} ms"
+        )
+    if total:
+        print(
+            f"server CPU {server_cpu:.1f} s: {server_cpu / total * 1e6:.0f} us per answer "
+            f"({server_cpu / elapsed * 100:.0f}% of a core)"
+        )
     print(
         f"server RSS MiB: start {start_rss / 2**20:.1f}  peak {max(samples) / 2**20:.1f}  "
         f"end {end_rss / 2**20:.1f}"

@@ -79,6 +79,9 @@ def running_server(workers: int = 1, timeout: float = 30):
             "--log-level",
             "warning",
             "--no-access-log",
+            # the live channel as `lenet-vis serve` runs it: no compression of its frames
+            "--ws-per-message-deflate",
+            "false",
         ],
         cwd=ROOT,
         env=server_environment(),

@@ -25,6 +25,8 @@ def _train(args: argparse.Namespace) -> int:
         out=str(args.out),
         checkpoint_epochs=tuple(args.checkpoint_epochs),
         limit=args.limit,
+        drawn_variants=args.drawn_variants,
+        drawn_fraction=args.drawn_fraction,
     )
     _, meta = train(cfg)
     print(
@@ -104,6 +106,7 @@ def _predict(args: argparse.Namespace) -> int:
 def uvicorn_options(settings) -> dict:
     """The server-level limits of the settings, as uvicorn.run keywords."""
     from lenet_vis.app.live import MAX_MESSAGE
+    from lenet_vis.app.live_protocol import LiveWebSockets
 
     return {
         "http": settings.http,
@@ -111,6 +114,7 @@ def uvicorn_options(settings) -> dict:
         "timeout_keep_alive": settings.keep_alive_timeout,
         "limit_concurrency": settings.limit_concurrency,
         # the live channel: no frame over its largest drawing is read, no compression
+        "ws": LiveWebSockets,
         "ws_max_size": MAX_MESSAGE,
         "ws_per_message_deflate": settings.live_deflate,
     }
@@ -178,6 +182,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="epochs to keep besides initialisation and the last",
     )
     p.add_argument("--limit", type=int, default=0, help="train on this many digits (0: all)")
+    p.add_argument(
+        "--drawn-variants",
+        type=int,
+        default=2,
+        help="drawing-style copies of each training digit, made once and cached (0: none)",
+    )
+    p.add_argument(
+        "--drawn-fraction", type=float, default=0.75, help="share of each batch from those copies"
+    )
     p.set_defaults(func=_train)
 
     p = sub.add_parser(

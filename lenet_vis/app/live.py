@@ -163,9 +163,14 @@ def layout(checkpoint: str | None) -> Layout:
 
 class Frame:
     """One connection's answer buffer for one checkpoint: `buffer` (bytearray, sent as it is)
-    and `arrays`, layer name -> float32 view into it (the input (1, 32, 32) first)."""
+    and `arrays`, layer name -> float32 view into it (the input (1, 32, 32) first).
 
-    def __init__(self, checkpoint: str | None) -> None:
+    scratch: the convolutions' temporary buffers, shared by every frame answered on one
+    thread (`LeNet.bind_into`); None: the frame's own.
+    """
+
+    def __init__(self, checkpoint: str | None, scratch: dict | None = None) -> None:
+        self.scratch = scratch
         self.layout = layout(checkpoint)
         self.buffer = bytearray(self.layout.size)
         self.buffer[: len(self.layout.header)] = self.layout.header
@@ -177,12 +182,19 @@ class Frame:
         }
         self.input = self.arrays["input"][0]
         self.softmax = self.arrays["softmax"]
+        self.net: LeNet | None = None
+        self.run = None  # the network bound to this buffer (LeNet.bind_into), per net
+
+    def bind(self, net: LeNet):
+        if net is not self.net:
+            self.net, self.run = net, net.bind_into(self.arrays, self.scratch)
+        return self.run
 
     def answer(self, net: LeNet, drawing: Drawing) -> bytearray:
         """Preprocess the drawing into the input view, run every layer into its view, stamp
         seq, prediction and flags; returns the buffer (valid until the next answer)."""
         blank = grid_input(drawing.grid, self.input)
-        net.forward_into(self.arrays)
+        self.bind(net)()
         prediction = int(self.softmax.argmax())
         flags = BLANK if blank else 0
         ANSWER_HEADER.pack_into(

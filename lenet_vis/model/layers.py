@@ -231,13 +231,45 @@ class Conv2D:
         """x: (N, C, H, W) -> y: (N, F, OH, OW), nothing kept for a backward pass."""
         return self._apply(x)[0]
 
-    def infer_into(self, x: np.ndarray, out: np.ndarray) -> None:
-        """As infer, written into out (N, F, OH, OW) float32, C-contiguous; for a small N."""
-        n, f = out.shape[:2]
+    def bind_into(self, x: np.ndarray, out: np.ndarray, scratch: dict | None = None):
+        """A call computing infer(x) into out, for one image held in fixed arrays (e.g. views
+        into an outgoing buffer): everything but the arithmetic is prepared here, once.
+
+        x: (1, C, H, W), out: (1, F, OH, OW) float32, C-contiguous -> fn() writing out.
+        Stride 1: im2col's two copies into buffers made once, then the same product.
+        scratch: a dict holding those buffers by shape, shared by calls that never run at the
+        same time (e.g. every connection of one event loop); None: buffers of its own.
+        """
+        _expect_ndim(x, 4, "Conv2D")
+        f, oh, ow = self.output_shape(x.shape[1:])
+        if x.shape[0] != 1 or out.shape != (1, f, oh, ow) or self.stride != 1:
+            raise ShapeError(f"bind_into takes one image, stride 1; got {x.shape} -> {out.shape}")
+        c, h, _ = x.shape[1:]
+        k = self.kernel
         wmat = self.params["W"].reshape(f, -1)
-        y = out.reshape(n, f, -1)  # a view: out is contiguous
-        np.matmul(wmat, im2col(x, self.kernel, self.kernel, self.stride), out=y)
-        y += self.params["b"][:, None]
+        bias = self.params["b"][:, None]
+        y = out.reshape(f, oh * ow)  # a view: out is contiguous
+        _, sc, sh, sw = x.strides
+        scratch = {} if scratch is None else scratch
+        key = ("conv", x.dtype.str, c, h, k, oh, ow)
+        if key not in scratch:
+            scratch[key] = (
+                np.empty((c, k, h, ow), x.dtype),  # every column shift j of every row
+                np.empty((c * k * k, oh * ow), x.dtype),  # the patches as columns
+            )
+        shifted, cols = scratch[key]
+        by_shift = np.ndarray((c, k, h, ow), x.dtype, x, 0, (sc, sw, sh, sw))
+        t = shifted.strides
+        windows = np.ndarray((c, k, k, oh * ow), x.dtype, shifted, 0, (t[0], t[2], t[1], t[3]))
+        cols_view = cols.reshape(c, k, k, oh * ow)
+
+        def run() -> None:
+            np.copyto(shifted, by_shift)
+            np.copyto(cols_view, windows)
+            np.matmul(wmat, cols, out=y)
+            np.add(y, bias, out=y)
+
+        return run
 
     def forward(self, x: np.ndarray):
         """x: (N, C, H, W) -> y: (N, F, OH, OW), and what backward needs"""
@@ -308,8 +340,9 @@ class ReLU:
     def infer(self, x: np.ndarray) -> np.ndarray:
         return np.maximum(x, 0)
 
-    def infer_into(self, x: np.ndarray, out: np.ndarray) -> None:
-        np.maximum(x, 0, out=out)
+    def bind_into(self, x: np.ndarray, out: np.ndarray, scratch: dict | None = None):
+        """A call writing infer(x) into out (fixed arrays of one shape)."""
+        return functools.partial(np.maximum, x, 0, out=out)
 
     def forward(self, x: np.ndarray):
         return np.maximum(x, 0), x > 0
@@ -334,12 +367,16 @@ class Softmax:
         e = np.exp(x - x.max(axis=1, keepdims=True))
         return e / e.sum(axis=1, keepdims=True)
 
-    def infer_into(self, x: np.ndarray, out: np.ndarray) -> None:
-        """As infer, written into out (N, D)."""
+    def bind_into(self, x: np.ndarray, out: np.ndarray, scratch: dict | None = None):
+        """A call writing infer(x) into out (N, D), the same operations in place."""
         _expect_ndim(x, 2, "Softmax")
-        np.subtract(x, x.max(axis=1, keepdims=True), out=out)
-        np.exp(out, out=out)
-        out /= out.sum(axis=1, keepdims=True)
+
+        def run() -> None:
+            np.subtract(x, x.max(axis=1, keepdims=True), out=out)
+            np.exp(out, out=out)
+            np.divide(out, out.sum(axis=1, keepdims=True), out=out)
+
+        return run
 
     def forward(self, x: np.ndarray):
         y = self.infer(x)
@@ -436,12 +473,16 @@ class MaxPool2D:
             np.maximum(out, v, out=out)
         return out
 
-    def infer_into(self, x: np.ndarray, out: np.ndarray) -> None:
-        """As infer, written into out (N, C, OH, OW)."""
-        views = self._views(x)
-        out[...] = views[0]
-        for v in views[1:]:
-            np.maximum(out, v, out=out)
+    def bind_into(self, x: np.ndarray, out: np.ndarray, scratch: dict | None = None):
+        """A call writing infer(x) into out (N, C, OH, OW); x's k*k views made once."""
+        first, *rest = self._views(x)
+
+        def run() -> None:
+            np.copyto(out, first)
+            for v in rest:
+                np.maximum(out, v, out=out)
+
+        return run
 
     def forward(self, x: np.ndarray):
         y, arg = self._max_and_winner(x)
@@ -498,12 +539,17 @@ class Dense:
         y += self.params["b"].astype(x.dtype, copy=False)
         return y
 
-    def infer_into(self, x: np.ndarray, out: np.ndarray) -> None:
-        """As infer for a few float32 rows (one product), written into out (N, out)."""
+    def bind_into(self, x: np.ndarray, out: np.ndarray, scratch: dict | None = None):
+        """A call writing infer(x) into out (N, out) for a few float32 rows: one product."""
         _expect_ndim(x, 2, "Dense")
         self.output_shape(x.shape[1:])
-        np.matmul(x, self.params["W"].T, out=out)
-        out += self.params["b"]
+        w_t, b = self.params["W"].T, self.params["b"]
+
+        def run() -> None:
+            np.matmul(x, w_t, out=out)
+            np.add(out, b, out=out)
+
+        return run
 
     def forward(self, x: np.ndarray):
         return self.infer(x), x

@@ -168,14 +168,29 @@ class LeNet:
         or (32, 32)), e.g. views into one outgoing buffer. "input" is read; the others are
         written, each equal to `forward(x)`'s (the same kernels, in the same order).
         """
+        self.bind_into(outputs)()
+
+    def bind_into(self, outputs: dict[str, np.ndarray], scratch: dict | None = None):
+        """`forward_into(outputs)` prepared once for arrays that stay put (a connection's
+        frame): returns a call that runs every layer again on whatever "input" holds.
+
+        scratch: a dict for the convolutions' temporary buffers, shared by calls that never
+        run at the same time (every connection of one event loop); None: their own.
+        """
         h = outputs["input"].reshape(1, *INPUT_SHAPE)
+        steps = []
         for name, layer in self.layers.items():
-            out = outputs[name]
             if isinstance(layer, Dense) and h.ndim == 4:
                 h = h.reshape(1, -1)
-            out = out.reshape(1, *out.shape)
-            layer.infer_into(h, out)
+            out = outputs[name].reshape(1, *outputs[name].shape)
+            steps.append(layer.bind_into(h, out, scratch))
             h = out
+
+        def run() -> None:
+            for step in steps:
+                step()
+
+        return run
 
     def forward_with_caches(
         self, x: np.ndarray, masks: dict | None = None

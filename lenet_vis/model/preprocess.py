@@ -18,6 +18,7 @@ PAD = 2  # 28 + 2 * 2 = 32
 BLANK_MAX = 16.0  # an image whose brightest ink is below this (of 255) is blank
 BOX_THRESHOLD = 0.1  # ink below this fraction of the maximum does not widen the box
 NETWORK_SIDES = (FIELD, FIELD + 2 * PAD)  # what preprocess=False takes: 28x28 or 32x32
+_INDEX = np.arange(BOX)  # row or column numbers of the scaled digit (at most BOX of each)
 
 
 class NetworkInput(NamedTuple):
@@ -130,8 +131,9 @@ def _preprocess(ink: np.ndarray, out: np.ndarray) -> bool:
     # compare a float32 array with a Python float
     threshold = np.float32(BOX_THRESHOLD * peak)
     rows = np.flatnonzero(row_peaks > threshold)
-    cols = np.flatnonzero(ink.max(axis=0) > threshold)
-    box = ink[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
+    band = ink[rows[0] : rows[-1] + 1]  # the rows outside hold nothing above the threshold
+    cols = np.flatnonzero(band.max(axis=0) > threshold)
+    box = band[:, cols[0] : cols[-1] + 1]
     crop = box.astype(np.float32) if ink.dtype == np.uint8 else np.clip(box, 0, 255)
     h, w = crop.shape
     scale = BOX / max(h, w)
@@ -148,8 +150,8 @@ def _preprocess(ink: np.ndarray, out: np.ndarray) -> bool:
     digit /= np.float32(top)
     # place so the centre of mass lands on the centre of the 28x28 field (pixel 14, as MNIST)
     mass = digit.sum()
-    cy = digit.sum(axis=1) @ np.arange(digit.shape[0]) / mass
-    cx = digit.sum(axis=0) @ np.arange(digit.shape[1]) / mass
+    cy = digit.sum(axis=1) @ _INDEX[: digit.shape[0]] / mass
+    cx = digit.sum(axis=0) @ _INDEX[: digit.shape[1]] / mass
     _paste(out, digit, PAD + round(FIELD / 2 - cy), PAD + round(FIELD / 2 - cx))
     return False
 

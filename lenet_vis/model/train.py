@@ -1,7 +1,10 @@
 """Training by backpropagation through the same layers the server runs.
 
 Mini-batches, Adam (or SGD with momentum), a cosine learning-rate schedule with warm-up,
-drawing-like augmentation, a seeded validation split (also drawn like a person's digit, to
+drawing-like augmentation on every batch, three quarters of each batch swapped for copies of
+the same training digits re-drawn as a person draws (`evaluate.draw_like_a_person`: a big
+canvas, crisp strokes made thicker or thinner, then our preprocessing; two copies a digit,
+made once and cached), a seeded validation split (also drawn like a person's digit, to
 watch), progress bars; writes the weights, their metadata and the checkpoints of
 `checkpoints.py` (initialisation and chosen epochs, each with its test and fixture accuracy).
 """
@@ -40,6 +43,8 @@ class TrainConfig:
     out: str = "weights/lenet.npz"
     checkpoint_epochs: tuple[int, ...] = CHECKPOINT_EPOCHS  # and 0 (init) and the last
     limit: int = 0  # train on only this many digits (0: all); for quick trials
+    drawn_variants: int = 2  # drawing-style copies of each training digit (0: none)
+    drawn_fraction: float = 0.75  # share of each batch taken from those copies
 
 
 def fixture() -> tuple[np.ndarray, np.ndarray]:
@@ -122,6 +127,9 @@ def train(cfg: TrainConfig) -> tuple[LeNet, dict]:
     x_val_drawn = _drawn_validation(data, val_idx, cfg.seed + 1)
     x_test = mnist_to_input(data.test_images)
     x_fix, y_fix = fixture()
+    # training digits re-drawn as a person draws (evaluate.draw_like_a_person, other seeds than
+    # the test set's), uint8 (V, N, 32, 32); batches mix them with the plain digits
+    drawn = _drawn_training(data, train_idx, cfg) if cfg.drawn_variants else None
 
     net = LeNet(seed=cfg.seed)
     opt = (Adam if cfg.optimizer == "adam" else Momentum)(cfg.lr, weight_decay=cfg.weight_decay)
@@ -153,6 +161,8 @@ def train(cfg: TrainConfig) -> tuple[LeNet, dict]:
         for step in bar:
             idx = perm[step * cfg.batch_size : (step + 1) * cfg.batch_size]
             xb = x_train[idx]
+            if drawn is not None:
+                xb = _mix_drawn(xb, drawn, idx, cfg.drawn_fraction, rng)
             if cfg.augment:
                 t0 = time.perf_counter()
                 xb = augment(xb[:, 0], rng)[:, None]
@@ -236,6 +246,69 @@ def _drawn_validation(data, val_idx: np.ndarray, seed: int) -> np.ndarray:
     path.parent.mkdir(parents=True, exist_ok=True)
     np.save(path, x)
     return x
+
+
+def _mix_drawn(
+    xb: np.ndarray, drawn: np.ndarray, idx: np.ndarray, fraction: float, rng
+) -> np.ndarray:
+    """Swap a random `fraction` of the batch (B, 1, 32, 32) for a drawn copy of the same digit.
+
+    drawn: uint8 (V, N, 32, 32) indexed by the training position `idx` (B,)."""
+    pick = np.flatnonzero(rng.random(len(idx)) < fraction)
+    if not pick.size:
+        return xb
+    xb = xb.copy()
+    variant = rng.integers(0, drawn.shape[0], pick.size)
+    xb[pick, 0] = drawn[variant, idx[pick]] * np.float32(1 / 255)
+    return xb
+
+
+def _draw_chunk(args) -> np.ndarray:
+    from lenet_vis.model.evaluate import drawing_style_inputs
+
+    images, seed = args
+    x = drawing_style_inputs(images, seed=seed)[:, 0]
+    return np.round(x * 255).astype(np.uint8)
+
+
+def _drawn_training(data, train_idx: np.ndarray, cfg: TrainConfig) -> np.ndarray:
+    """uint8 (V, N, 32, 32): each training digit drawn like a person's V times, cached on disk.
+
+    Seeds start at 1000 + cfg.seed (the test set's drawing-style version uses seed 0, the
+    validation set's cfg.seed + 1); made in 2 processes, a chunk of 2,000 digits at a time.
+    """
+    import hashlib
+    from concurrent.futures import ProcessPoolExecutor
+
+    from tqdm import tqdm
+
+    from lenet_vis.model.data import cache_dir
+
+    key = hashlib.sha256(
+        f"{data.sha256}|{cfg.seed}|{cfg.drawn_variants}|".encode() + train_idx.tobytes()
+    ).hexdigest()
+    path = cache_dir() / f"drawn-training-{key[:16]}.npy"
+    if path.exists():
+        return np.load(path, allow_pickle=False)
+    chunk = 2000
+    jobs = [
+        (data.train_images[train_idx[i : i + chunk]], 1000 + cfg.seed + v * 1000 + i // chunk)
+        for v in range(cfg.drawn_variants)
+        for i in range(0, len(train_idx), chunk)
+    ]
+    with ProcessPoolExecutor(2) as pool:
+        parts = list(
+            tqdm(
+                pool.map(_draw_chunk, jobs),
+                total=len(jobs),
+                desc="drawing training digits",
+                unit="chunk",
+            )
+        )
+    out = np.concatenate(parts).reshape(cfg.drawn_variants, len(train_idx), 32, 32)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    np.save(path, out)
+    return out
 
 
 def _step(opt, net: LeNet, flat_grads: dict) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import struct
 import time
 from dataclasses import dataclass, field
 
@@ -59,6 +60,7 @@ async def one_client(
 ) -> None:
     """One connection drawing at `hz` for `seconds`, one drawing in flight; records into load."""
     answered = 0
+    messages = [bytearray(drawing_message(0, g)) for g in grids]  # seq stamped per send
     try:
         async with connect(url, compression=None, max_size=1 << 20, open_timeout=30) as ws:
             loop = asyncio.get_running_loop()
@@ -73,9 +75,12 @@ async def one_client(
                 if loop.time() - start >= seconds:
                     break
                 seq += 1
+                message = messages[seq % len(messages)]
+                struct.pack_into("<I", message, 0, seq)
                 sent = time.perf_counter()
-                await ws.send(drawing_message(seq, grids[seq % len(grids)]))
-                answer = await asyncio.wait_for(ws.recv(), timeout=30)
+                await ws.send(message)
+                async with asyncio.timeout(30):
+                    answer = await ws.recv()
                 load.latencies.append(time.perf_counter() - sent)
                 got = ANSWER_HEADER.unpack_from(answer)[0]
                 if got != seq:

@@ -39,7 +39,7 @@ LAYERS = [
     "fc3",
     "softmax",
 ]
-IDLE = 3.0  # the main server's idle timeout, seconds
+IDLE = 5.0  # the main server's idle timeout, seconds
 ALLOWED = "https://allowed.example"
 
 
@@ -217,6 +217,7 @@ def header(seq=1, checkpoint=0, flags=0, side=140) -> bytes:
 
 BAD_FRAMES = {
     "text": ("a drawing as text", 1003, "text"),
+    "text of invalid UTF-8": (b"\xff\xfe drawing", 1007, "UTF-8"),
     "empty": (b"", 1007, "shorter"),
     "short header": (b"\x01\x00\x00", 1007, "shorter"),
     "flags set": (header(flags=1) + bytes(140 * 140), 1007, "flags"),
@@ -235,6 +236,9 @@ def test_a_malformed_frame_is_closed_with_its_code_and_a_reason(url, case):
     message, code, words = BAD_FRAMES[case]
     with live(url) as ws:
         ask(ws, drawing_message(1, pad_grids(1)[0]))  # a good one first: then the bad
+        if case == "text of invalid UTF-8":
+            ws.send(message, text=True)
+            message = None
         got, reason = closed_with(ws, message)
     assert got == code, (case, got, reason)
     assert reason, case

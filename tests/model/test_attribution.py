@@ -56,9 +56,12 @@ def test_integrated_gradients_add_up_to_the_logit_difference_within_1_percent(ne
 
 
 def test_integrated_gradients_come_closer_with_more_steps(net, inputs):
-    x = inputs[0][3]
-    errors = [A.integrated_gradients(net, x, 0, steps).relative_error for steps in (8, 256)]
-    assert errors[1] < errors[0] and errors[1] < 0.005
+    # on average over 20 digits: one digit's error at 8 steps can land near 0 by luck
+    errors = [
+        np.mean([A.integrated_gradients(net, x, 0, steps).relative_error for x in inputs[0]])
+        for steps in (8, 256)
+    ]
+    assert errors[1] < errors[0] / 4 and errors[1] < 0.005
 
 
 def test_integrated_gradients_batched_equal_a_loop_over_steps(net, inputs):

@@ -200,3 +200,30 @@ def test_misclassified_lists_the_fixture_mistakes(net, digits):
     assert [i for i, _ in wrong] == np.flatnonzero(pred != labels).tolist()
     if "fixture_accuracy" in net.metadata:
         assert len(wrong) / len(labels) == pytest.approx(1 - net.metadata["fixture_accuracy"])
+
+
+def test_drawn_training_copies_are_the_drawing_style_pipeline_quantised(digits):
+    from lenet_vis.model.evaluate import drawing_style_inputs
+    from lenet_vis.model.train import _draw_chunk
+
+    images = digits[0][:20]
+    got = _draw_chunk((images, 1234))
+    want = drawing_style_inputs(images, seed=1234)[:, 0]
+    assert got.dtype == np.uint8 and got.shape == (20, 32, 32)
+    assert np.abs(got / 255 - want).max() <= 0.5 / 255 + 1e-6
+
+
+def test_mixing_swaps_the_asked_share_of_a_batch_for_drawn_copies_of_the_same_digits(digits):
+    from lenet_vis.model.train import _mix_drawn
+
+    x = mnist_to_input(digits[0][:64])
+    drawn = np.random.default_rng(0).integers(0, 256, (2, 64, 32, 32), dtype=np.uint8)
+    idx = np.arange(64)[::-1].copy()
+    xb = x[idx]
+    assert _mix_drawn(xb, drawn, idx, 0.0, np.random.default_rng(1)) is xb
+    all_drawn = _mix_drawn(xb, drawn, idx, 1.0, np.random.default_rng(1))
+    for row, i in enumerate(idx):  # each row is one of the two drawn copies of its own digit
+        assert any(np.allclose(all_drawn[row, 0], drawn[v, i] / 255) for v in (0, 1))
+    half = _mix_drawn(xb, drawn, idx, 0.5, np.random.default_rng(2))
+    kept = np.all(half == xb, axis=(1, 2, 3))
+    assert 16 <= kept.sum() <= 48 and np.array_equal(xb, x[idx])  # the batch is not modified

@@ -35,10 +35,12 @@ log = logging.getLogger("lenet_vis")
 
 
 class Channel:
-    """The worker's live connections: how many are open."""
+    """The worker's live connections: how many are open, and the convolutions' scratch
+    buffers they share (every answer runs on the event loop's thread, one at a time)."""
 
     def __init__(self) -> None:
         self.open = 0
+        self.scratch: dict = {}
 
 
 def channel(app) -> Channel:
@@ -69,7 +71,7 @@ async def live_channel(ws: WebSocket) -> None:
         return
     chan.open += 1
     try:
-        await Session(ws).run()
+        await Session(ws, chan.scratch).run()
     finally:
         chan.open -= 1
 
@@ -95,8 +97,8 @@ async def close(ws: WebSocket, code: int, reason: str) -> None:
 class Session:
     """One connection: the reader task, the slot, and the answering loop."""
 
-    def __init__(self, ws: WebSocket) -> None:
-        self.ws = ws
+    def __init__(self, ws: WebSocket, scratch: dict) -> None:
+        self.ws, self.scratch = ws, scratch
         self.state = ws.app.state
         settings = self.state.settings
         self.names = checkpoints.names(self.state.net.metadata)
@@ -130,7 +132,10 @@ class Session:
         receive = self.ws.receive
         count = len(self.names)
         while True:
-            message = await receive()
+            try:
+                message = await receive()
+            except (WebSocketDisconnect, RuntimeError):  # the connection is gone
+                message = {"type": "websocket.disconnect"}
             if message["type"] == "websocket.disconnect":
                 self.gone = True
                 self.wake.set()
@@ -158,6 +163,8 @@ class Session:
         finally:
             self.timer.cancel()
             reader.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await reader  # so no exception of it goes unretrieved
 
     async def answer_loop(self) -> None:
         ws = self.ws
@@ -191,7 +198,7 @@ class Session:
         name = None if index == 0 else self.names[index - 1]
         net = self.state.net if name is None else await self.checkpoint_net(name)
         if self.frame is None or self.frame_checkpoint != index:
-            self.frame, self.frame_checkpoint = live.Frame(name), index
+            self.frame, self.frame_checkpoint = live.Frame(name, self.scratch), index
         return self.frame, net
 
     async def checkpoint_net(self, name: str) -> LeNet:

@@ -9,13 +9,25 @@ async function json(response) {
   return body;
 }
 
+/** `url` asking for the network at a training checkpoint (null: the final weights). */
+const at = (url, checkpoint) =>
+  checkpoint ? `${url}${url.includes("?") ? "&" : "?"}checkpoint=${encodeURIComponent(checkpoint)}` : url;
+
 export const getModel = () => fetch("/api/model").then(json);
-export const getWeights = (layer) => fetch(`/api/weights/${layer}?encoding=base64`).then(json);
+export const getWeights = (layer, checkpoint = null) =>
+  fetch(at(`/api/weights/${layer}?encoding=base64`, checkpoint)).then(json);
+export const getCheckpoints = () => fetch("/api/knowledge/checkpoints").then(json);
+/** A layer's weights at every checkpoint (GET /api/knowledge/checkpoints/weights/{layer}). */
+export const getCheckpointWeights = (layer) =>
+  fetch(`/api/knowledge/checkpoints/weights/${layer}?encoding=base64`).then(json);
 export const getSample = (index) => fetch(`/api/sample${index === undefined ? "" : `?index=${index}`}`).then(json);
 
-/** POST the drawing (a PNG data URL); every layer comes back as base64 float32. */
-export function predict(pngDataUrl) {
-  return fetch("/api/predict", {
+/**
+ * POST the drawing (a PNG data URL); every layer comes back as base64 float32. checkpoint: a
+ * training checkpoint's name (null: the final weights).
+ */
+export function predict(pngDataUrl, checkpoint = null) {
+  return fetch(at("/api/predict", checkpoint), {
     method: "POST",
     headers: { "content-type": "application/json" },
     body: JSON.stringify({ image_base64: pngDataUrl, encoding: "base64" }),

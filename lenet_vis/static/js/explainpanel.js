@@ -172,11 +172,14 @@ export class ExplainPanel {
     return Object.values(this.state.ablate).some((v) => v.length);
   }
 
-  /** The page's prediction request: /api/predict, or /api/explain/ablate while units are off. */
+  /**
+   * The page's prediction request: /api/predict (at the time machine's state.checkpoint), or
+   * /api/explain/ablate while units are off (the final weights only).
+   */
   async predict(png) {
-    if (!this.ablating) {
+    if (!this.ablating || this.state.checkpoint) {
       this.original = null;
-      return plainPredict(png);
+      return plainPredict(png, this.state.checkpoint);
     }
     const body = await post("ablate", { image_base64: png, encoding: "base64", ablate: this.state.ablate });
     this.original = body.original;

@@ -36,8 +36,10 @@ function bar(v, limit) {
 }
 
 export class Inspector {
-  constructor(root) {
+  /** opts.extra(cell): an element to add under a pinned cell's arithmetic, or null. */
+  constructor(root, { extra } = {}) {
     this.root = root;
+    this.extra = extra;
     this.opened = { layer: null, channels: new Map() }; // blocks the reader opened or closed
     this.update(null);
   }
@@ -59,6 +61,8 @@ export class Inspector {
     r.append(head);
     if (this.opened.layer !== sel.cell.layer) this.opened = { layer: sel.cell.layer, channels: new Map() };
     this.body(ex);
+    const more = sel.pinned ? this.extra?.(sel.cell) : null;
+    if (more) r.append(more);
   }
 
   body(ex) {

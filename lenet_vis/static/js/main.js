@@ -12,7 +12,10 @@ import { describe } from "./describe.js";
 import { cellLabel } from "./label.js";
 import { legendGradient } from "./colour.js";
 import { DrawPad } from "./drawpad.js";
+import { WhereFrom } from "./wherefrom.js";
+import { filterSection } from "./filterknowledge.js";
 import { saveDrawing } from "./drawing.js";
+import { TimeMachine } from "./timemachine.js";
 import { NetworkView } from "./network.js";
 import { Inspector } from "./inspector.js";
 import { PredictionView } from "./probs.js";
@@ -25,7 +28,8 @@ const $ = (id) => document.querySelector(`[data-testid="${id}"]`);
 const state = {
   model: null, // GET /api/model
   byName: {},
-  weights: {}, // layer -> {W, b}, fetched once
+  weights: {}, // layer -> {W, b} of the network the page reads with (the time machine swaps them)
+  checkpoint: null, // that network's training checkpoint (its name), null for the final weights
   data: null, // the latest decoded prediction, null when the pad is empty
   selection: null, // {layer, c, y, x}
   pinned: false,
@@ -57,10 +61,16 @@ async function main() {
   const handlers = { hover, pin, leave };
   views.network = new NetworkView(stage, state.model, handlers);
   views.stage3d = new Stage3D($("stage-3d"), state.model, handlers);
-  views.inspector = new Inspector($("inspector"));
+  views.inspector = new Inspector($("inspector"), { extra: filterSection });
   views.prediction = new PredictionView($("prediction"), $("confidence"), $("probabilities"), matchMedia("(max-width: 899px)"));
+  // the training time machine: state.checkpoint and state.weights, then the page reads again
+  views.timemachine = new TimeMachine($("timemachine"), $("tm-note"), {
+    state, layers: withWeights, onChange: () => { state.dirty = !views.pad.isEmpty; setBusy(); sendIfIdle(); render(); syncURL(); },
+  });
+  await views.timemachine.load();
   views.pad = new DrawPad($("draw-pad"), onDrawingChange);
   views.pad.onFile = openImage;
+  views.wherefrom = new WhereFrom($("wherefrom-panel"), $("wherefrom"), { pad: views.pad, onPick: loadTraining });
   views.explain = new ExplainPanel($("explain-panel"), $("explain"), { state, pad: views.pad, stage, onLink: syncURL, onAblate: () => { state.dirty = !views.pad.isEmpty; setBusy(); sendIfIdle(); syncURL(); } });
   startLive();
   $("legend-scale").style.background = legendGradient();
@@ -127,6 +137,13 @@ async function loadSample(index) {
   }
 }
 
+/** A training digit chosen in Where from goes on the pad like a sample. */
+function loadTraining(d) {
+  state.sample = null;
+  $("sample-label").textContent = `MNIST training digit #${d.index}, ${d.label === d.prediction ? `labelled ${d.label}` : `labelled ${d.label}, read as ${d.prediction}`}`;
+  views.pad.loadDigit(d.image);
+}
+
 async function openImage(file) {
   if (!/^image\/(png|jpeg)$/.test(file.type)) {
     showError(`Only PNG or JPEG images can be read; "${file.name}" is ${file.type || "of an unknown type"}.`);
@@ -180,6 +197,7 @@ async function sendIfIdle() {
   state.inFlight = true;
   state.dirty = false;
   const started = state.inputAt;
+  const checkpoint = state.checkpoint;
   state.inputAt = null;
   const sent = performance.now();
   const how = { transport: "http" };
@@ -195,6 +213,8 @@ async function sendIfIdle() {
     state.inFlight = false;
     setBusy();
   }
+  // an answer read by weights the page no longer shows is dropped (the newest drawing goes out)
+  if (checkpoint !== state.checkpoint) return void sendIfIdle();
   sendIfIdle(); // the newest drawing goes out while this answer is drawn
   if (!views.pad.isEmpty) state.data = how.transport === "live" ? answer : decodePrediction(answer);
   showResult();
@@ -281,6 +301,7 @@ function showResult() {
   const d = state.data;
   $("announce").textContent = !d ? "" : d.blank ? "No ink." : `Prediction: ${d.prediction}`;
   render();
+  views.wherefrom.refresh();
 }
 
 // ---------------------------------------------------------------- selection and hover
@@ -440,6 +461,7 @@ function linkState() {
     normalise: state.normalise,
     ablate: state.ablate,
     compareA: state.compareA,
+    checkpoint: state.checkpoint,
   };
 }
 
@@ -482,6 +504,8 @@ async function restore() {
     $("normalise").checked = s.normalise === "layer";
   }
   views.explain.restore(s);
+  const lost = await views.timemachine.restore(s.checkpoint);
+  if (lost) showError(`Parts of this link were ignored: ${lost}`);
   views.network.update(state);
   if (Number.isInteger(s.sample)) await loadSample(s.sample);
   if (s.strokes?.length) views.pad.setStrokes(s.strokes, { keepBase: state.sample !== null });

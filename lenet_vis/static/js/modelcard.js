@@ -3,6 +3,7 @@ import * as api from "./api.js";
 import { decodeWeights } from "./decode.js";
 import { paint, toRows, el } from "./learn/paint.js";
 import { absMax } from "./colour.js";
+import { filmCard } from "./timemachine-model.js";
 
 const $ = (id) => document.querySelector(`[data-testid="${id}"]`);
 const DARK = {
@@ -61,6 +62,9 @@ async function main() {
     { ...DARK, xaxis: { title: { text: "epoch" }, gridcolor: "#333" }, yaxis: { gridcolor: "#333", range: [0.95, 1], tickformat: ".1%" }, legend: { x: 0.5, y: 0.2 } }, CONFIG);
   filters($("card-conv1"), decodeWeights(conv1), false);
   filters($("card-conv2"), decodeWeights(conv2), true);
+  // the curves mark the checkpoints; the filters play from initialisation to the end
+  const film = filmCard({ conv1: $("card-conv1"), conv2: $("card-conv2") },
+    { loss: $("card-loss"), accuracy: $("card-acc") }, $("tm-filter-player"));
   $("card-mistakes").replaceChildren(...card.misclassified.map((m) => {
     const canvas = el("canvas");
     paint(canvas, m.image, false, 2, 255);
@@ -69,6 +73,10 @@ async function main() {
     a.setAttribute("aria-label", `test digit ${m.index}: true ${m.label}, said ${m.prediction}; open in the visualizer`);
     return a;
   }));
+  await film.catch((err) => {
+    $("tm-filter-player").replaceChildren(el("p", { className: "error", textContent: `The training replay could not load: ${err.message}` }));
+    $("tm-filter-player").hidden = false;
+  });
   document.body.dataset.ready = "true";
 }
 

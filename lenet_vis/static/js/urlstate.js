@@ -15,6 +15,8 @@
 // is simplified (Ramer-Douglas-Peucker) until it fits. A pad that rounds its points with
 // padPoint gets back exactly the drawing it links to.
 
+import { CHECKPOINT_NAME } from "./timemachine-format.js";
+
 export const PAD = 280; // the pad's side in its own coordinates
 export const REACH = [-PAD, 2 * PAD]; // coordinates kept, off the pad included
 export const LIMITS = {
@@ -294,6 +296,12 @@ function decodeAblation(text) {
   return out;
 }
 
+/** A checkpoint's name as the link carries it ("init", "epoch-3"): letters, digits, - _ . */
+function checkpointText(v) {
+  if (typeof v !== "string" || !CHECKPOINT_NAME.test(v)) fail(`"${clip(String(v))}" is not a checkpoint name`);
+  return v;
+}
+
 /** The state, one row per field: name in the state, key in the URL, default, codec. */
 export const FIELDS = [
   { name: "strokes", key: "d", default: () => [], encode: encodeStrokes, decode: decodeStrokes },
@@ -310,6 +318,9 @@ export const FIELDS = [
   { name: "ablate", key: "x", default: emptyAblation, encode: encodeAblation, decode: decodeAblation },
   // compare (Explain mode): drawing A, kept while B is drawn on the pad; as the drawing is kept
   { name: "compareA", key: "a", default: () => null, encode: encodeStrokes, decode: decodeStrokes },
+  // the training time machine: a checkpoint's name (GET /api/knowledge/checkpoints); the page
+  // checks it against the server's list. Left out: the final weights.
+  { name: "checkpoint", key: "t", default: () => null, encode: checkpointText, decode: checkpointText },
 ];
 
 /** Every field at its default. */
