@@ -397,3 +397,27 @@ def test_http_fallback_keeps_the_page_working_while_units_are_ablated(page):
     draw(page, [[(150, 150), (152, 180)]])
     settle(page)
     assert requests_over(page)[-1] == "live"
+
+
+def test_the_channel_sends_the_newest_drawing_and_never_two_at_once(page):
+    """LiveChannel on its own against the real server: three drawings asked at once go as two
+    messages (the second, replaced by the third before it could go, resolves null)."""
+    got = page.evaluate(
+        """async () => {
+      const { LiveChannel, liveURL } = await import('/static/js/live.js');
+      const ch = new LiveChannel(liveURL(location));
+      ch.connect();
+      while (!ch.isOpen) await new Promise((r) => setTimeout(r, 20));
+      const ink = (v) => { const a = new Uint8Array(28 * 28); a.fill(v, 300, 480); return a; };
+      const asked = [ch.request(ink(255), 28), ch.request(ink(0), 28), ch.request(ink(200), 28)];
+      const answers = await Promise.all(asked);
+      const out = { stats: { ...ch.stats }, answers: answers.map((a) => a && [a.seq, a.blank]) };
+      ch.close();
+      let refused = null;
+      await ch.request(ink(255), 28).catch((e) => { refused = e.message; });
+      return { ...out, refused };
+    }"""
+    )
+    assert got["answers"] == [[1, False], None, [2, False]]
+    assert got["stats"] == {"sent": 2, "answered": 2, "dropped": 0}
+    assert got["refused"] == "the live channel is not open"

@@ -164,7 +164,7 @@ export class LiveChannel {
     this.closed = false; // close() was called: never reopen
     this.state = "down";
     this.detail = "";
-    this.stats = { sent: 0, answered: 0, dropped: 0, mostInFlight: 0 };
+    this.stats = { sent: 0, answered: 0, dropped: 0 };
   }
 
   get isOpen() {
@@ -260,7 +260,6 @@ export class LiveChannel {
     const timer = setTimeout(() => this.socket?.close(4000, "answer timed out"), this.timeout);
     this.current = { seq, resolve, reject, timer };
     this.stats.sent += 1;
-    this.stats.mostInFlight = Math.max(this.stats.mostInFlight, 1);
     this.socket.send(bytes);
   }
 
