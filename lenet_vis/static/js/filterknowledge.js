@@ -85,7 +85,7 @@ export function filterSection(cell) {
   box.dataset.testid = "filter-knowledge";
   box.dataset.layer = layer;
   box.dataset.filter = cell.c;
-  const title = el("strong", { textContent: `This filter (${layer} #${cell.c}, trained) responds to… ` });
+  const title = el("strong", { textContent: `This filter (${layer} #${cell.c}, final weights) responds to… ` });
   const words = el("span", { textContent: "Loading…" });
   const note = el("p", { className: "muted fk-caption" }, title, words);
   const pair = el("div", { className: "fk-pair" }, note);
@@ -97,8 +97,8 @@ export function filterSection(cell) {
       return;
     }
     const rf = body.receptive_field;
-    words.textContent = `Left: the 9 windows of training digits (${rf}×${rf} pixels) that excite it most; right: an input made by gradient ascent to excite it.`;
-    pair.append(patchGrid(f, 18, layer), ascentCanvas(f, 62, layer));
+    words.textContent = `Left: an input made by gradient ascent to excite it; right: the 9 windows of training digits (${rf}×${rf} pixels) that excite it most.`;
+    pair.append(ascentCanvas(f, 70, layer), patchGrid(f, 22, layer));
     box.dataset.ready = "true";
   }, (err) => {
     words.textContent = `Could not load what this filter looks for: ${err.message}`;

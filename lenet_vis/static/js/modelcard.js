@@ -57,9 +57,10 @@ async function main() {
   const epochs = card.history.map((h) => h.epoch);
   const line = (key, name, color) => ({ x: epochs, y: card.history.map((h) => h[key]), name, mode: "lines", line: { color } });
   window.Plotly.newPlot($("card-loss"), [line("train_loss", "train (augmented)", "#8a8f98"), line("val_loss", "validation", "#e67d14")],
-    { ...DARK, xaxis: { title: { text: "epoch" }, gridcolor: "#333" }, yaxis: { gridcolor: "#333", type: "log" }, legend: { x: 0.5, y: 1 } }, CONFIG);
+    { ...DARK, margin: { ...DARK.margin, l: 64 }, xaxis: { title: { text: "epoch" }, gridcolor: "#333" }, yaxis: { gridcolor: "#333", type: "log", title: { text: "cross-entropy (log scale)" },
+      tickvals: [0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2], ticktext: ["0.01", "0.02", "0.05", "0.1", "0.2", "0.5", "1", "2"] }, legend: { x: 0.5, y: 1 } }, CONFIG);
   window.Plotly.newPlot($("card-acc"), [line("train_accuracy", "train (augmented)", "#8a8f98"), line("val_accuracy", "validation", "#e67d14")],
-    { ...DARK, xaxis: { title: { text: "epoch" }, gridcolor: "#333" }, yaxis: { gridcolor: "#333", range: [0.95, 1], tickformat: ".1%" }, legend: { x: 0.5, y: 0.2 } }, CONFIG);
+    { ...DARK, margin: { ...DARK.margin, l: 64 }, xaxis: { title: { text: "epoch" }, gridcolor: "#333" }, yaxis: { gridcolor: "#333", range: [0.95, 1], tickformat: ".1%", title: { text: "digits read right" } }, legend: { x: 0.5, y: 0.2 } }, CONFIG);
   filters($("card-conv1"), decodeWeights(conv1), false);
   filters($("card-conv2"), decodeWeights(conv2), true);
   // the curves mark the checkpoints; the filters play from initialisation to the end

@@ -138,8 +138,8 @@ export class TimeMachine {
     const last = i === this.records.length - 1;
     const text = valueText(r, last);
     this.slider.setAttribute("aria-valuetext", text);
-    this.label.textContent = `${last ? `final, epoch ${r.epoch}` : r.epoch === 0 ? "untrained" : `epoch ${r.epoch}`}`
-      + ` · ${percent(r.test_accuracy)} on test digits`;
+    // the same words as /model's filter player
+    this.label.textContent = `${checkpointLabel(r, last)} · ${percent(r.test_accuracy)} on test digits`;
     for (const [k, b] of [...q(this.root, "tm-ticks").children].entries()) b.classList.toggle("at", k === i);
     this.note.hidden = last;
     const explaining = Object.values(this.state.ablate ?? {}).some((v) => v.length)

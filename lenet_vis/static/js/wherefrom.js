@@ -171,6 +171,7 @@ export class WhereFrom {
       performance.measure("knowledge-map-fetch", { start: asked, end: performance.now() });
       this.map = { ...m, order: drawOrder(m.count), centres: labelCentres(m.positions, m.labels), isMistake: new Set(m.mistakes) };
       this.layoutMap();
+      if (this.shown && this.position) this.say(this.shown);
     }).catch((err) => {
       this.mapLoading = null;
       this.mapNote.textContent = `The map could not be loaded: ${err.message}`;
@@ -192,9 +193,19 @@ export class WhereFrom {
   clearResults() {
     for (const list of Object.values(this.rows)) list.replaceChildren();
     this.position = null;
+    this.shown = null;
     this.status.textContent = this.open ? "Draw a digit to see the training digits it is close to." : "";
     delete this.body.dataset.prediction;
     this.drawOverlay();
+  }
+
+  /** The status line for an answer (again when the map arrives after it: where it falls). */
+  say(body) {
+    this.shown = body;
+    const same = body.fc2.filter((d) => d.label === body.prediction).length;
+    const m = this.map;
+    const where = m ? surroundingsWords(surroundings(m.positions, m.labels, body.position)) : "";
+    this.status.textContent = `The trained network reads ${body.prediction}; ${same} of the 8 training digits it reads most alike are ${body.prediction}s${where ? `, and on the map it falls ${where}` : ""}.`;
   }
 
   show(body) {
@@ -205,10 +216,7 @@ export class WhereFrom {
     for (const key of ["fc2", "pixels"]) {
       this.rows[key].replaceChildren(...body[key].map((d) => this.neighbourItem(d, key)));
     }
-    const same = body.fc2.filter((d) => d.label === body.prediction).length;
-    const m = this.map;
-    const where = m ? surroundingsWords(surroundings(m.positions, m.labels, body.position)) : "";
-    this.status.textContent = `The trained network reads ${body.prediction}; ${same} of the 8 training digits it reads most alike are ${body.prediction}s${where ? `, and on the map it falls ${where}` : ""}.`;
+    this.say(body);
     this.body.dataset.prediction = String(body.prediction);
     this.position = body.position;
     this.drawOverlay();
@@ -276,7 +284,8 @@ export class WhereFrom {
     });
     this.base.dataset.ready = "true";
     performance.measure("knowledge-map-draw", { start: t0, end: performance.now() });
-    this.mapNote.textContent = `Each dot is a training digit, placed by its fc2 outputs through one fixed 2-D projection (${m.method}): digits the network reads alike lie together. Yours goes through the same projection on the server. Hover, tap or use the arrow keys to see a digit.`;
+    const method = m.method.replace(/\brelu4\b/g, "fc2 + ReLU").replace(/\s*\(2-D\)\s*$/, "");
+    this.mapNote.textContent = `Each dot is a training digit, placed by its fc2 outputs through one fixed 2-D projection, ${method}: digits the network reads alike lie together. Yours goes through the same projection on the server. Hover, tap or use the arrow keys to see a digit.`;
     this.drawOverlay();
   }
 
@@ -323,6 +332,20 @@ export class WhereFrom {
     ctx.beginPath();
     ctx.arc(x, y, 3, 0, 2 * Math.PI);
     ctx.fill();
+    // a digit's name the marker covers (a drawn 7 lands on the 7s' middle) goes up and right of it
+    ctx.font = "700 14px system-ui, sans-serif";
+    ctx.textAlign = "center";
+    ctx.textBaseline = "middle";
+    ctx.lineWidth = 3;
+    ctx.strokeStyle = "#000";
+    ctx.fillStyle = "#fff";
+    m.centres?.forEach((centre, d) => {
+      if (!centre) return;
+      const [cx, cy] = project(m.view, centre);
+      if (Math.hypot(cx - x, cy - y) > 13) return;
+      ctx.strokeText(String(d), x + 17, y - 13);
+      ctx.fillText(String(d), x + 17, y - 13);
+    });
     c.dataset.markerX = x.toFixed(2);
     c.dataset.markerY = y.toFixed(2);
     this.mapNote.dataset.outside = String(outside);
