@@ -1,21 +1,25 @@
-"""The visualizer in Chromium: first load, drawing latency, repaint, hover edges, frames/s.
+"""The visualizer in Chromium: first load, drawing latency live vs HTTP, repaint, hover edges.
 
-Starts the real server, opens the visualizer in Debian's Chromium (Playwright) and reads the
-page's own performance measures:
+Starts the real server (or uses --url), opens the visualizer in Debian's Chromium
+(Playwright) twice - once as it opens by default (predictions over the live channel, the
+WebSocket /api/live) and once with ?transport=http (POST /api/predict) - and draws the same
+digits on both, alternating page by page, so both paths are measured in one run against the
+same server. It reads the page's own performance measures:
   ready               navigation start -> model and weights fetched, diagram drawn (first load)
   pointer-to-repaint  a pointer event on the pad -> the frame with the repainted layers
   repaint             repainting the whole diagram and the verdict from one answer
+  request             each prediction in flight (detail: "live" or "http"; most at once: 1)
   hover-to-edges      a pointer event over a cell -> its edges, windows and ring drawn
   edges               the same, from the moment the page handles the event (its own work)
-  request             each /api/predict in flight (the most at once must be 1)
-It draws digits stroke by stroke with the mouse, counts animation frames while drawing, then
-sweeps the mouse over cells of every layer.
-Run: python bench/browser.py [--digits 12] [--loads 5]
+and counts animation frames while drawing, and the WebSocket messages the live page sends
+and receives (Playwright's view of the socket): the most sent and not yet answered at once.
+Run: python bench/browser.py [--digits 12] [--loads 5] [--url http://127.0.0.1:8000]
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import statistics
 import sys
 from pathlib import Path
@@ -32,6 +36,7 @@ FRAME_COUNTER = """() => { window.__frames = 0; const tick = () => { window.__fr
 
 # a few cells of every kind of slot, as (layer, fraction across, fraction down)
 HOVER_LAYERS = ["input", "relu1", "pool1", "relu2", "pool2", "relu3", "relu4", "fc3", "softmax"]
+TRANSPORTS = ("live", "http")
 
 
 def percentile(values, q):
@@ -60,14 +65,66 @@ def sweep(page):
                 page.mouse.move(box["x"] + t * box["width"], box["y"] + (1 - t) * box["height"])
 
 
+class SocketCount:
+    """WebSocket messages of one page, in the order Playwright sees them: the most sent and
+    not yet answered at once."""
+
+    def __init__(self, page) -> None:
+        self.sent = self.received = self.most = 0
+        page.on("websocket", self.watch)
+
+    def watch(self, ws) -> None:
+        ws.on("framesent", self.on_sent)
+        ws.on("framereceived", self.on_received)
+
+    def on_sent(self, _payload) -> None:
+        self.sent += 1
+        self.most = max(self.most, self.sent - self.received)
+
+    def on_received(self, _payload) -> None:
+        self.received += 1
+
+
+def open_visualizer(browser, url: str, transport: str):
+    page = browser.new_page(viewport={"width": 1366, "height": 768})
+    page.sockets = SocketCount(page)
+    page.goto(url if transport == "live" else f"{url}/?transport=http")
+    page.wait_for_selector("body[data-ready=true]", timeout=20_000)
+    # the live page draws only once its channel is open (it would use HTTP until then)
+    page.wait_for_selector(f"[data-testid=transport][data-transport={transport}]", timeout=20_000)
+    page.evaluate(FRAME_COUNTER)
+    page.seconds = 0.0
+    page.frames_drawn = 0
+    return page
+
+
+def draw_digit(page, digit: int, clear: bool) -> None:
+    t0 = page.evaluate("() => [performance.now(), window.__frames]")
+    draw(page, STROKES[digit], steps=12)
+    t1 = page.evaluate("() => [performance.now(), window.__frames]")
+    page.seconds += (t1[0] - t0[0]) / 1000
+    page.frames_drawn += t1[1] - t0[1]
+    settle(page)
+    if clear:
+        page.get_by_test_id("clear").click()
+        settle(page)
+
+
+def row(label: str, live: float, http: float, unit: str = " ms") -> str:
+    ratio = f"{live / http:.2f}" if http else "-"
+    return f"  {label:<34} {live:>8.1f}{unit:<3} {http:>8.1f}{unit:<3} {ratio:>9}"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--digits", type=int, default=12)
+    parser.add_argument("--digits", type=int, default=12, help="digits drawn on each page")
     parser.add_argument("--loads", type=int, default=5, help="fresh page loads timed")
+    parser.add_argument("--url", help="a server already running (default: start one)")
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
-    with running_server() as url, sync_playwright() as p:
+    server = contextlib.nullcontext(args.url.rstrip("/")) if args.url else running_server()
+    with server as url, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_FLAGS)
         loads = []
         for i in range(args.loads):
@@ -80,43 +137,60 @@ def main() -> None:
             context.close()
         print(file=sys.stderr)
 
-        page = browser.new_page(viewport={"width": 1366, "height": 768})
-        page.goto(url)
-        page.wait_for_selector("body[data-ready=true]", timeout=20_000)
-        page.evaluate(FRAME_COUNTER)
-        seconds = 0.0
-        frames = 0
+        pages = {t: open_visualizer(browser, url, t) for t in TRANSPORTS}
         for i in range(args.digits):
             digit = [1, 7, 0][i % 3]
-            print(f"\r  drawing digit {i + 1}/{args.digits}", end="", file=sys.stderr)
-            t0 = page.evaluate("() => [performance.now(), window.__frames]")
-            draw(page, STROKES[digit], steps=12)
-            t1 = page.evaluate("() => [performance.now(), window.__frames]")
-            seconds += (t1[0] - t0[0]) / 1000
-            frames += t1[1] - t0[1]
-            settle(page)
-            if i < args.digits - 1:
-                page.get_by_test_id("clear").click()
-                settle(page)
+            # alternate which path goes first, so neither always follows the other's load
+            for t in TRANSPORTS if i % 2 == 0 else TRANSPORTS[::-1]:
+                print(f"\r  drawing digit {i + 1}/{args.digits} ({t})  ", end="", file=sys.stderr)
+                draw_digit(pages[t], digit, clear=i < args.digits - 1)
         print(file=sys.stderr)
-        latency = durations(page, "pointer-to-repaint")
-        repaint = durations(page, "repaint")
-        requests = len(durations(page, "request"))
-        in_flight = most_in_flight(page)
+        got = {}
+        for t, page in pages.items():
+            got[t] = {
+                "latency": durations(page, "pointer-to-repaint"),
+                "repaint": durations(page, "repaint"),
+                "request": durations(page, "request"),
+                "fps": page.frames_drawn / page.seconds,
+                "in_flight": most_in_flight(page),
+                "over": page.evaluate(
+                    "() => performance.getEntriesByName('request').map(e => e.detail)"
+                ),
+            }
+        sockets = pages["live"].sockets
         print("  hovering every layer", file=sys.stderr)
-        sweep(page)
-        hover = durations(page, "hover-to-edges")
-        work = durations(page, "edges")
+        sweep(pages["live"])
+        hover = durations(pages["live"], "hover-to-edges")
+        work = durations(pages["live"], "edges")
         browser.close()
 
+    live, http = got["live"], got["http"]
     print(f"first load (model, weights, diagram drawn): {summary('', loads)[2:]}")
-    print(f"requests sent: {requests}; most in flight at once: {in_flight}")
-    print(summary("pointer event -> repainted layers", latency))
-    print(summary("repaint of the whole diagram", repaint))
-    print(summary("hover -> edges drawn", hover))
+    print(f"{args.digits} digits drawn on each page, alternating; same server, same strokes")
+    print(f"  {'':<34} {'live':>11} {'http':>11} {'live/http':>9}")
+    labels = {
+        "latency": "pointer -> repainted layers",
+        "request": "request (sent -> answer read)",
+        "repaint": "repaint of the diagram",
+    }
+    for name, label in labels.items():
+        for q, qname in ((0.5, "p50"), (0.95, "p95")):
+            a, b = percentile(live[name], q), percentile(http[name], q)
+            print(row(f"{label} {qname}", a, b))
+    print(row("frames per second while drawing", live["fps"], http["fps"], " /s"))
+    print(
+        f"  answers drawn: live page {len(live['latency'])} "
+        f"(requests {live['over'].count('live')} live, {live['over'].count('http')} http), "
+        f"http page {len(http['latency'])} (requests {http['over'].count('http')} http)"
+    )
+    print(
+        f"  most requests in flight at once: live page {live['in_flight']}, "
+        f"http page {http['in_flight']}; WebSocket messages sent {sockets.sent}, "
+        f"answered {sockets.received}, most unanswered at once {sockets.most}"
+    )
+    print(summary("hover -> edges drawn (live page)", hover))
     print(summary("  of which the page's own work (describe, boxes, edges)", work))
-    print(f"frames per second while drawing: {frames / seconds:.0f}")
-    if in_flight > 1:
+    if max(live["in_flight"], http["in_flight"], sockets.most) > 1:
         sys.exit("more than one request was in flight")
 
 

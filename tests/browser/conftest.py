@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.browser.drawing import Answers
 from tests.conftest import ROOT
 
 ARTIFACTS = ROOT / "artifacts" / "screenshots"
@@ -39,6 +40,7 @@ def open_page(browser, live_server, width=1366, height=768, path="/"):
     page.console_errors = []
     page.on("console", lambda m: m.type == "error" and page.console_errors.append(m.text))
     page.on("pageerror", lambda e: page.console_errors.append(str(e)))
+    page.answers = Answers(page)  # page.answers.last(): what the page was told, live or HTTP
     page.goto(live_server + path)
     page.wait_for_selector("body[data-ready=true]", timeout=20_000)
     return page

@@ -1,7 +1,14 @@
-"""Strokes on the draw pad, in pad coordinates (0-280), made with the real mouse."""
+"""Strokes on the draw pad, in pad coordinates (0-280), made with the real mouse; the answers
+the page receives."""
 
+import base64
 import itertools
 import math
+from urllib.parse import parse_qs, urlsplit
+
+import numpy as np
+
+from lenet_vis.app.live import read_answer
 
 STROKES = {
     1: [[(140, 45), (138, 235)]],
@@ -83,3 +90,48 @@ def windows(page):
             "e.dataset.x, e.dataset.h, e.dataset.w])"
         )
     )
+
+
+class Answers:
+    """Every prediction answer a page receives, over the live channel (WebSocket frames) or
+    HTTP (/api/predict, /api/explain/ablate), in order. Attach before the page loads."""
+
+    def __init__(self, page) -> None:
+        self.received: list = []  # ("live", bytes) or ("http", Response)
+        page.on("websocket", self.watch)
+        page.on("response", self.response)
+
+    def watch(self, ws) -> None:
+        if urlsplit(ws.url).path == "/api/live":
+            ws.on("framereceived", lambda payload: self.received.append(("live", payload)))
+
+    def response(self, r) -> None:
+        if urlsplit(r.url).path in ("/api/predict", "/api/explain/ablate"):
+            self.received.append(("http", r))
+
+    def last(self) -> dict:
+        """The newest answer: {over, checkpoint (its name, None for the final weights),
+        prediction, probabilities, layers: {name: float32 array}}."""
+        over, got = self.received[-1]
+        if over == "live":
+            frame = read_answer(got)
+            layers = frame["layers"]
+            return {
+                "over": over,
+                "checkpoint": frame["header"]["checkpoint"],
+                "prediction": frame["prediction"],
+                "probabilities": layers["softmax"].tolist(),
+                "layers": layers,
+            }
+        body = got.json()
+        layers = {
+            lay["name"]: np.frombuffer(base64.b64decode(lay["data"]), "<f4").reshape(lay["shape"])
+            for lay in body["layers"]
+        }
+        return {
+            "over": over,
+            "checkpoint": parse_qs(urlsplit(got.url).query).get("checkpoint", [None])[0],
+            "prediction": body["prediction"],
+            "probabilities": body["probabilities"],
+            "layers": layers,
+        }

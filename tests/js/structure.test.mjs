@@ -5,7 +5,7 @@ import { readFileSync } from "node:fs";
 
 const PURE = [
   "geometry", "colour", "decode", "describe", "explain", "formulas", "label", "numbers", "urlstate",
-  "layout", "navigate", "network3d-layout",
+  "layout", "navigate", "network3d-layout", "live",
 ];
 const source = (name) => readFileSync(new URL(`../../lenet_vis/static/js/${name}.js`, import.meta.url), "utf8");
 

@@ -187,16 +187,28 @@ export class DrawPad {
     }
   }
 
-  /** The drawing as a compact PNG data URL, `exportSize` pixels a side. */
-  toPNG() {
+  /** The drawing scaled to `exportSize` pixels a side on the export canvas; its context. */
+  exported() {
     if (!this.out) {
       this.out = document.createElement("canvas");
       this.out.width = this.out.height = this.exportSize;
+      this.outCtx = this.out.getContext("2d", { willReadFrequently: true }); // read every move
     }
-    const ctx = this.out.getContext("2d");
+    const ctx = this.outCtx;
     ctx.imageSmoothingQuality = "high";
     ctx.drawImage(this.canvas, 0, 0, this.exportSize, this.exportSize);
+    return ctx;
+  }
+
+  /** The drawing as a compact PNG data URL, `exportSize` pixels a side. */
+  toPNG() {
+    this.exported();
     return this.out.toDataURL("image/png");
+  }
+
+  /** The same pixels as toPNG() encodes, as RGBA bytes (exportSize^2 * 4): the live channel's ink. */
+  toPixels() {
+    return this.exported().getImageData(0, 0, this.exportSize, this.exportSize).data;
   }
 }
 

@@ -1,7 +1,9 @@
 // Wiring: one state object; the draw pad, the network (2D or 3D), the inspector and the
 // verdict are views updated from it. At most one request is in flight: when its answer comes,
-// the newest drawing goes next if it changed. Measurements are performance marks and measures
-// ("pointer-to-repaint", "repaint", "hover-to-edges", "request", "ready").
+// the newest drawing goes next if it changed. Predictions go over the live channel (live.js, a
+// WebSocket) while it is open, else over HTTP (and always over HTTP while units are ablated, or
+// with ?transport=http). Measurements are performance marks and measures ("pointer-to-repaint",
+// "repaint", "hover-to-edges", "request" (detail: "live" or "http"), "ready").
 import * as api from "./api.js";
 import { decodePrediction, decodeWeights } from "./decode.js";
 import { indexLayers, moveCell, flatIndex } from "./geometry.js";
@@ -19,6 +21,7 @@ import { Inspector } from "./inspector.js";
 import { PredictionView } from "./probs.js";
 import { Stage3D } from "./stage3d.js";
 import { ExplainPanel } from "./explainpanel.js";
+import { LiveChannel, liveURL, inkFromRGBA, checkpointIndex } from "./live.js";
 
 const $ = (id) => document.querySelector(`[data-testid="${id}"]`);
 
@@ -40,8 +43,11 @@ const state = {
   dirty: false,
   inputAt: null, // performance.now() of the oldest pointer event not yet shown
   codec: null, // the URL-state module, loaded once (a promise)
+  // "live": predictions over the live channel when it is open; "http" (?transport=http): never
+  transport: new URLSearchParams(location.search).get("transport") === "http" ? "http" : "live",
+  checkpointNames: null, // GET /api/knowledge/checkpoints' names, in order (a promise), for the live channel
 };
-const views = {}; // pad, network, stage3d, inspector, prediction: made once in main()
+const views = {}; // pad, network, stage3d, inspector, prediction, explain, live: made once in main()
 
 async function main() {
   const stage = $("network");
@@ -66,6 +72,7 @@ async function main() {
   views.pad.onFile = openImage;
   views.wherefrom = new WhereFrom($("wherefrom-panel"), $("wherefrom"), { pad: views.pad, onPick: loadTraining });
   views.explain = new ExplainPanel($("explain-panel"), $("explain"), { state, pad: views.pad, stage, onLink: syncURL, onAblate: () => { state.dirty = !views.pad.isEmpty; setBusy(); sendIfIdle(); syncURL(); } });
+  startLive();
   $("legend-scale").style.background = legendGradient();
   showHint("2d");
   wireControls();
@@ -193,27 +200,95 @@ async function sendIfIdle() {
   const checkpoint = state.checkpoint;
   state.inputAt = null;
   const sent = performance.now();
-  let body;
+  const how = { transport: "http" };
+  let answer;
   try {
-    body = await views.explain.predict(views.pad.toPNG());
+    answer = await predictPad(how);
     if ($("error").textContent.startsWith("The server said")) showError("");
   } catch (err) {
     showError(`The server said: ${err.message}`);
     return;
   } finally {
-    performance.measure("request", { start: sent, end: performance.now() });
+    performance.measure("request", { start: sent, end: performance.now(), detail: how.transport });
     state.inFlight = false;
     setBusy();
   }
   // an answer read by weights the page no longer shows is dropped (the newest drawing goes out)
   if (checkpoint !== state.checkpoint) return void sendIfIdle();
   sendIfIdle(); // the newest drawing goes out while this answer is drawn
-  if (!views.pad.isEmpty) state.data = decodePrediction(body);
+  if (!views.pad.isEmpty) state.data = how.transport === "live" ? answer : decodePrediction(answer);
   showResult();
   if (started !== null) {
     // from the pointer event to the frame with the repainted layers
     requestAnimationFrame(() => performance.measure("pointer-to-repaint", { start: started, end: performance.now() }));
   }
+}
+
+/**
+ * The pad's prediction: over the live channel when it is open and no unit is ablated (decoded;
+ * how.transport = "live"), else, or when the channel fails meanwhile, over HTTP (the JSON body).
+ */
+async function predictPad(how) {
+  const live = views.live;
+  const checkpoint = live?.isOpen && !views.explain.ablating ? liveCheckpoint() : null;
+  if (checkpoint !== null) {
+    try {
+      const frame = await live.request(inkFromRGBA(views.pad.toPixels()), views.pad.exportSize, checkpoint);
+      if (frame) {
+        how.transport = "live";
+        views.explain.original = null; // as its predict() does: nothing is switched off
+        return frame;
+      }
+    } catch {
+      // the channel closed or the answer timed out (the status line says so): HTTP below
+    }
+  }
+  live?.wake(); // closed while idle: open again for the next drawing
+  return views.explain.predict(views.pad.toPNG());
+}
+
+/** The live channel's checkpoint byte for state.checkpoint; null: not known yet, use HTTP. */
+function liveCheckpoint() {
+  const name = state.checkpoint ?? null;
+  if (name === null) return 0;
+  if (!state.checkpointNames) {
+    state.checkpointNames = fetch("/api/knowledge/checkpoints")
+      .then((r) => (r.ok ? r.json() : { checkpoints: [] }))
+      .then((b) => (state.checkpointNames = b.checkpoints.map((c) => c.name)))
+      .catch(() => (state.checkpointNames = []));
+    return null;
+  }
+  if (!Array.isArray(state.checkpointNames)) return null; // still loading
+  try {
+    return checkpointIndex(state.checkpointNames, name);
+  } catch {
+    return null; // unknown here: HTTP answers with the reason
+  }
+}
+
+/** Open the live channel (unless ?transport=http) and keep the status line by the verdict. */
+function startLive() {
+  const line = $("transport");
+  const show = (mode, text, title) => {
+    if (line.dataset.transport === mode && line.textContent === text) return; // no layout while drawing
+    line.dataset.transport = mode;
+    line.textContent = text;
+    line.title = title;
+  };
+  if (state.transport === "http") {
+    show("http", "HTTP (transport=http)", "Predictions go over HTTP (POST /api/predict): the page was opened with ?transport=http");
+    return;
+  }
+  const over = "Predictions go over a WebSocket (/api/live): each drawing as raw ink, every layer back in one binary frame";
+  views.live = new LiveChannel(liveURL(location), {
+    onStatus: (status, detail) => {
+      if (status === "open" || status === "idle") show("live", "live", over);
+      else if (status === "down") {
+        show("fallback", "Live channel unavailable – using HTTP", `Predictions go over HTTP (POST /api/predict): the WebSocket /api/live ${detail}`);
+      } else if (line.dataset.transport !== "fallback") show("connecting", "", "");
+    },
+  });
+  views.live.connect();
 }
 
 function showResult() {
