@@ -4,7 +4,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
-  backoff, checkpointIndex, decodeFrame, decodeRequest, encodeRequest, inkFromRGBA, liveURL,
+  backoff, checkpointIndex, decodeFrame, decodeRequest, encodeRequest, FLAG_FIELD, inkFromRGBA, liveURL,
 } from "../../lenet_vis/static/js/live.js";
 import { seeded } from "./helpers.mjs";
 
@@ -66,6 +66,10 @@ test("a request is seq, checkpoint, flags, side and the ink, little-endian", () 
   assert.deepEqual(Array.from(encodeRequest(1, 0, new Uint8Array(140 * 140), 140).subarray(6, 8)), [140, 0]);
   assert.deepEqual(Array.from(encodeRequest(1, 0, new Uint8Array(256 * 256), 256).subarray(6, 8)), [0, 1]);
   assert.deepEqual(Array.from(encodeRequest(2 ** 32 + 5, 0, new Uint8Array(784), 28).subarray(0, 4)), [5, 0, 0, 0]);
+  // flag 1: a sample digit sent as the network's own 28x28 field
+  const field = encodeRequest(7, 0, ink, 28, FLAG_FIELD);
+  assert.equal(field[5], 1);
+  assert.equal(decodeRequest(field).flags, 1);
 });
 
 test("a request refuses a side, ink or checkpoint the server would refuse", () => {

@@ -26,11 +26,12 @@ export const getSample = (index) => fetch(`/api/sample${index === undefined ? ""
  * POST the drawing (a PNG data URL); every layer comes back as base64 float32. checkpoint: a
  * training checkpoint's name (null: the final weights).
  */
-export function predict(pngDataUrl, checkpoint = null) {
+/** image: {image_base64} or {image, preprocess} (DrawPad.imageBody()). */
+export function predict(image, checkpoint = null) {
   return fetch(at("/api/predict", checkpoint), {
     method: "POST",
     headers: { "content-type": "application/json" },
-    body: JSON.stringify({ image_base64: pngDataUrl, encoding: "base64" }),
+    body: JSON.stringify({ ...image, encoding: "base64" }),
   }).then(json);
 }
 

@@ -153,6 +153,7 @@ export class DrawPad {
     });
     small.getContext("2d").putImageData(img, 0, 0);
     this.base = small;
+    this.digit = { canvas: small, rows }; // the digit as it is, while nothing is drawn over it
     this.strokes = [];
     this.redraw();
     this.onChange("sample");
@@ -198,6 +199,22 @@ export class DrawPad {
     ctx.imageSmoothingQuality = "high";
     ctx.drawImage(this.canvas, 0, 0, this.exportSize, this.exportSize);
     return ctx;
+  }
+
+  /**
+   * The 28x28 digit (rows of 0-255) when the pad holds a sample or training digit and nothing
+   * drawn over it, else null: such a digit is already the network's field and is read as it is
+   * (preprocess off), as MNIST's test measures it, not re-drawn and re-centred like ink.
+   */
+  get field() {
+    const d = this.digit;
+    return d && this.base === d.canvas && !this.strokes.length ? d.rows : null;
+  }
+
+  /** The pad as an API image: {image, preprocess: false} for a field (above), else the PNG. */
+  imageBody() {
+    const rows = this.field;
+    return rows ? { image: rows, preprocess: false } : { image_base64: this.toPNG() };
   }
 
   /** The drawing as a compact PNG data URL, `exportSize` pixels a side. */

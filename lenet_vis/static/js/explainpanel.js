@@ -176,12 +176,12 @@ export class ExplainPanel {
    * The page's prediction request: /api/predict (at the time machine's state.checkpoint), or
    * /api/explain/ablate while units are off (the final weights only).
    */
-  async predict(png) {
+  async predict(image) {
     if (!this.ablating || this.state.checkpoint) {
       this.original = null;
-      return plainPredict(png, this.state.checkpoint);
+      return plainPredict(image, this.state.checkpoint);
     }
-    const body = await post("ablate", { image_base64: png, encoding: "base64", ablate: this.state.ablate });
+    const body = await post("ablate", { ...image, encoding: "base64", ablate: this.state.ablate });
     this.original = body.original;
     this.now = { prediction: body.prediction, probabilities: body.probabilities };
     this.showAblated();
@@ -373,9 +373,9 @@ export class ExplainPanel {
     this.busy = true;
     this.body.setAttribute("aria-busy", "true");
     const started = performance.now();
-    const png = this.pad.toPNG();
+    const image = this.pad.imageBody(); // a sample digit as it is, else the drawing's PNG
     try {
-      await this.run(kind, png);
+      await this.run(kind, image);
       if (this.status.dataset.error) {
         this.status.textContent = "";
         delete this.status.dataset.error;
@@ -391,7 +391,7 @@ export class ExplainPanel {
     this.pump();
   }
 
-  async run(kind, png) {
+  async run(kind, image) {
     const chosen = this.targetSelect.value;
     const target = chosen === "" ? null : Number(chosen);
     if (kind === "explain") {
@@ -399,17 +399,17 @@ export class ExplainPanel {
       // sequential: never more than one explain request in flight
       const o = this.options;
       const attribution = await post("attribution", {
-        image_base64: png, encoding: "base64", target, steps: Number(o.steps.value),
+        ...image, encoding: "base64", target, steps: Number(o.steps.value),
         patch: Number(o.patch.value), stride: Number(o.stride.value), fill: o.fill.value,
       });
-      const ranking = await post("ablation-ranking", { image_base64: png, target, ablate: this.state.ablate });
+      const ranking = await post("ablation-ranking", { ...image, target, ablate: this.state.ablate });
       this.data.attribution = attribution;
       this.data.ranking = ranking;
       this.status.textContent = "";
     } else if (kind === "counterfactual") {
       const t = Number(this.cfSelect.value);
       this.status.textContent = `Looking for the smallest change that makes it a ${t}…`;
-      const body = await post("counterfactual", { image_base64: png, encoding: "base64", target: t });
+      const body = await post("counterfactual", { ...image, encoding: "base64", target: t });
       this.data.counterfactual = body;
       const p = body.probabilities;
       const top = p.map((v, d) => [v, d]).sort((a, b) => b[0] - a[0]).slice(0, 3);
@@ -420,12 +420,13 @@ export class ExplainPanel {
     } else if (kind === "randomisation") {
       this.status.textContent = "Randomising the weights layer by layer…";
       this.data.randomisation = await post("randomisation", {
-        image_base64: png, encoding: "base64", target, methods: ["gradient", "integrated_gradients"], steps: 32,
+        ...image, encoding: "base64", target, methods: ["gradient", "integrated_gradients"], steps: 32,
       });
       this.status.textContent = "";
     } else if (kind === "compare") {
       if (!this.a) return;
-      this.data.compare = await post("compare", { a: { image_base64: this.a }, b: { image_base64: png }, encoding: "base64" });
+      // A and B are both drawings (PNGs, preprocessed alike)
+      this.data.compare = await post("compare", { a: { image_base64: this.a }, b: { image_base64: this.pad.toPNG() }, encoding: "base64" });
     }
     this.render();
   }

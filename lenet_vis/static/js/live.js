@@ -6,7 +6,8 @@
 //
 // Request (client -> server), one binary message per drawing:
 //   u32 seq | u8 checkpoint (0 = final weights, i = i-th of /api/knowledge/checkpoints) |
-//   u8 flags = 0 | u16 side (28..256) | side*side uint8 ink, row-major, 0 background, 255 ink
+//   u8 flags (bit 0: the grid is already the network's field, 28x28, read without
+//   preprocessing) | u16 side (28..256) | side*side uint8 ink, row-major, 0 background, 255 ink
 // Answer (server -> client):
 //   u32 seq | u8 prediction | u8 flags (bit 0 = blank) | u16 H | H bytes of UTF-8 JSON
 //   {"v":1,"checkpoint":null|"epoch-3","layers":[[name,[shape],offset],...]} padded with
@@ -16,7 +17,8 @@ export const PATH = "/api/live";
 export const HEADER_BYTES = 8;
 export const MIN_SIDE = 28;
 export const MAX_SIDE = 256;
-export const FLAG_BLANK = 1;
+export const FLAG_BLANK = 1; // in an answer: no ink
+export const FLAG_FIELD = 1; // in a request: the grid is the network's 28x28 field, read as it is
 /** Close codes after which the channel is not tried again soon: the server refused it. */
 export const REFUSED = [1002, 1003, 1007, 1008, 1009, 1010];
 
@@ -41,7 +43,7 @@ export function inkFromRGBA(rgba, out = new Uint8Array(rgba.length >> 2)) {
  * One request message: seq (u32, wraps), checkpoint (0..255), ink (Uint8Array of side*side).
  * Returns a Uint8Array of 8 + side*side bytes.
  */
-export function encodeRequest(seq, checkpoint, ink, side) {
+export function encodeRequest(seq, checkpoint, ink, side, flags = 0) {
   if (!Number.isInteger(side) || side < MIN_SIDE || side > MAX_SIDE) {
     throw new RangeError(`side must be an integer from ${MIN_SIDE} to ${MAX_SIDE}, not ${side}`);
   }
@@ -53,7 +55,7 @@ export function encodeRequest(seq, checkpoint, ink, side) {
   const view = new DataView(bytes.buffer);
   view.setUint32(0, seq >>> 0, true);
   view.setUint8(4, checkpoint);
-  view.setUint8(5, 0);
+  view.setUint8(5, flags);
   view.setUint16(6, side, true);
   bytes.set(ink, HEADER_BYTES);
   return bytes;
@@ -235,9 +237,9 @@ export class LiveChannel {
    * decoded answer, or null when a newer request replaced this one before it was sent.
    * Rejects when the channel is not open, closes, or the answer times out.
    */
-  request(ink, side, checkpoint = 0) {
+  request(ink, side, checkpoint = 0, flags = 0) {
     if (!this.isOpen) return Promise.reject(new Error("the live channel is not open"));
-    const message = { ink, side, checkpoint };
+    const message = { ink, side, checkpoint, flags };
     return new Promise((resolve, reject) => {
       if (this.current) {
         this.next?.resolve(null);
@@ -248,11 +250,11 @@ export class LiveChannel {
     });
   }
 
-  send({ ink, side, checkpoint }, resolve, reject) {
+  send({ ink, side, checkpoint, flags }, resolve, reject) {
     const seq = (this.seq = (this.seq + 1) >>> 0);
     let bytes;
     try {
-      bytes = encodeRequest(seq, checkpoint, ink, side);
+      bytes = encodeRequest(seq, checkpoint, ink, side, flags);
     } catch (err) {
       reject(err);
       return;

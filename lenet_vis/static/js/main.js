@@ -21,7 +21,7 @@ import { Inspector } from "./inspector.js";
 import { PredictionView } from "./probs.js";
 import { Stage3D } from "./stage3d.js";
 import { ExplainPanel } from "./explainpanel.js";
-import { LiveChannel, liveURL, inkFromRGBA, checkpointIndex } from "./live.js";
+import { LiveChannel, liveURL, inkFromRGBA, checkpointIndex, FLAG_FIELD } from "./live.js";
 
 const $ = (id) => document.querySelector(`[data-testid="${id}"]`);
 
@@ -233,7 +233,10 @@ async function predictPad(how) {
   const checkpoint = live?.isOpen && !views.explain.ablating ? liveCheckpoint() : null;
   if (checkpoint !== null) {
     try {
-      const frame = await live.request(inkFromRGBA(views.pad.toPixels()), views.pad.exportSize, checkpoint);
+      const rows = views.pad.field; // a sample digit as it is (flag 1), else the drawn ink
+      const frame = rows
+        ? await live.request(Uint8Array.from(rows.flat()), rows.length, checkpoint, FLAG_FIELD)
+        : await live.request(inkFromRGBA(views.pad.toPixels()), views.pad.exportSize, checkpoint);
       if (frame) {
         how.transport = "live";
         views.explain.original = null; // as its predict() does: nothing is switched off
@@ -244,7 +247,7 @@ async function predictPad(how) {
     }
   }
   live?.wake(); // closed while idle: open again for the next drawing
-  return views.explain.predict(views.pad.toPNG());
+  return views.explain.predict(views.pad.imageBody());
 }
 
 /** The live channel's checkpoint byte for state.checkpoint; null: not known yet, use HTTP. */

@@ -150,7 +150,7 @@ export class WhereFrom {
       const body = await getJSON("/api/knowledge/neighbours", {
         method: "POST",
         headers: { "content-type": "application/json" },
-        body: JSON.stringify({ image_base64: this.pad.toPNG() }),
+        body: JSON.stringify(this.pad.imageBody()),
       });
       if (generation === this.generation && !this.pad.isEmpty) this.show(body);
     } catch (err) {

@@ -48,7 +48,7 @@ async function useSample() {
 
 async function run(png) {
   state.png = png;
-  state.data = decodePrediction(await api.predict(png));
+  state.data = decodePrediction(await api.predict({ image_base64: png }));
   const input = toRows(state.data.layers.input, 32);
   const pixels = input.slice(2, 30).map((r) => r.slice(2, 30).map((v) => Math.round(v * 255)));
   lessons.matrix.update(pixels);
