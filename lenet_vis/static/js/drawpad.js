@@ -19,7 +19,11 @@ export class DrawPad {
     this.ctx = canvas.getContext("2d");
     this.resize();
     canvas.addEventListener("pointerdown", (e) => this.down(e));
-    canvas.addEventListener("pointermove", (e) => this.move(e));
+    // pointerrawupdate (Chromium, secure pages) comes as the pointer moves, not held for the
+    // next frame as pointermove is: the ink reaches the server up to a frame earlier. Where it
+    // exists it replaces pointermove (the same motion would otherwise be added twice).
+    const moveEvent = "onpointerrawupdate" in window ? "pointerrawupdate" : "pointermove";
+    canvas.addEventListener(moveEvent, (e) => this.move(e));
     for (const type of ["pointerup", "pointercancel"]) canvas.addEventListener(type, (e) => this.up(e));
     window.addEventListener("resize", () => this.resize());
     // an image file dropped on the pad is drawn on it and read like a drawing

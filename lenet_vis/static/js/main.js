@@ -162,11 +162,13 @@ function showError(text) {
   $("error").textContent = text;
 }
 
-function onDrawingChange(reason) {
+function onDrawingChange(reason, event) {
   // the lessons work on this drawing; stored when a stroke ends, not on every move
   if (reason !== "draw") saveDrawing(views.pad.isEmpty ? null : views.pad.toPNG());
   if (reason === "draw" || reason === "stroke") {
-    if (state.inputAt === null) state.inputAt = performance.now();
+    // from the event's own time stamp (when the system saw it), not from when it was handled
+    const at = event?.timeStamp > 0 ? Math.min(event.timeStamp, performance.now()) : performance.now();
+    if (state.inputAt === null) state.inputAt = at;
   }
   if (reason === "clear") $("sample-label").textContent = "";
   if ($("pad-prompt").hidden === views.pad.isEmpty) $("pad-prompt").hidden = !views.pad.isEmpty;
