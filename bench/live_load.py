@@ -37,8 +37,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from machine import blas_settings  # noqa: E402
 
 
-def tree_rss(pid: int) -> int:
-    """Resident bytes of a process and all its descendants (a server with workers)."""
+def process_tree(pid: int) -> list[int]:
+    """A process and all its descendants (a server with workers), from /proc."""
     children: dict[int, list[int]] = {}
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
@@ -47,36 +47,34 @@ def tree_rss(pid: int) -> int:
             except (OSError, ValueError, IndexError):
                 continue
             children.setdefault(ppid, []).append(int(entry.name))
-    total, stack = 0, [pid]
+    found, stack = [], [pid]
     while stack:
         p = stack.pop()
+        found.append(p)
+        stack.extend(children.get(p, []))
+    return found
+
+
+def tree_rss(pid: int) -> int:
+    """Resident bytes of a process and all its descendants."""
+    total = 0
+    for p in process_tree(pid):
         try:
             total += rss_bytes(p)
         except (OSError, RuntimeError):
             continue
-        stack.extend(children.get(p, []))
     return total
 
 
 def tree_cpu(pid: int) -> float:
     """User + system CPU seconds of a process and its descendants so far (Linux /proc)."""
-    total, stack = 0.0, [pid]
-    parents: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-            except (OSError, ValueError, IndexError):
-                continue
-            parents.setdefault(ppid, []).append(int(entry.name))
-    while stack:
-        p = stack.pop()
+    total = 0.0
+    for p in process_tree(pid):
         try:
             fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
         total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-        stack.extend(parents.get(p, []))
     return total
 
 

@@ -23,22 +23,8 @@ from websockets.sync.client import connect
 from lenet_vis.app.live import MAX_MESSAGE, drawing_message, read_answer
 from tests.app.live_clients import close_of, drive, pad_grids, ws_url
 from tests.app.serving import rss_bytes, serving
+from tests.model.test_lenet import NAMES as LAYERS  # every layer, in network order
 
-LAYERS = [
-    "input",
-    "conv1",
-    "relu1",
-    "pool1",
-    "conv2",
-    "relu2",
-    "pool2",
-    "fc1",
-    "relu3",
-    "fc2",
-    "relu4",
-    "fc3",
-    "softmax",
-]
 IDLE = 5.0  # the main server's idle timeout, seconds
 ALLOWED = "https://allowed.example"
 
