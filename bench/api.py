@@ -39,7 +39,7 @@ sys.path.insert(0, str(ROOT))
 
 from lenet_vis.model.lenet import LeNet  # noqa: E402
 from lenet_vis.model.preprocess import image_to_ink, to_network_input  # noqa: E402
-from tests.server import free_port  # noqa: E402
+from tests.server import free_port, wait_healthy  # noqa: E402
 
 LUA = """wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
@@ -73,15 +73,7 @@ def running(root: Path, workers: int, server: str, **settings):
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(600):
-            try:
-                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.1)
-            if proc.poll() is not None:
-                log.seek(0)
-                sys.exit(f"the server did not start: {log.read().decode()[-2000:]}")
+        wait_healthy(url, proc, 60, log)
         yield url, proc.pid
     finally:
         os.killpg(proc.pid, signal.SIGTERM)

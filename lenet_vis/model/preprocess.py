@@ -48,9 +48,8 @@ def network_input(image, preprocess: bool = True) -> NetworkInput:
             f"with preprocess false the image must be 28x28 or 32x32, not "
             f"{ink.shape[0]}x{ink.shape[1]}"
         )
-    x = np.zeros((FIELD + 2 * PAD,) * 2, np.float32)
-    pad = (x.shape[0] - ink.shape[0]) // 2
-    x[pad : x.shape[0] - pad, pad : x.shape[1] - pad] = np.clip(ink, 0, 255) / np.float32(255)
+    x = np.empty((FIELD + 2 * PAD,) * 2, np.float32)
+    field_input(np.clip(ink, 0, 255), x)
     return NetworkInput(x, blank)
 
 
@@ -173,9 +172,9 @@ def _paste(dst: np.ndarray, src: np.ndarray, oy: int, ox: int) -> None:
 
 
 def field_input(grid: np.ndarray, out: np.ndarray) -> bool:
-    """A uint8 grid that is already the network's field (28, 28) or (32, 32) -> written into
-    `out` (32, 32) float32 as network_input(grid, preprocess=False) gives it; returns whether
-    it is blank (the same rule)."""
+    """Ink that is already the network's field, (28, 28) or (32, 32), 0-255 (uint8 from the
+    live channel, float from network_input) -> `out` (32, 32) float32 in [0, 1], the border
+    zero; returns whether it is blank (the one rule)."""
     pad = (out.shape[0] - grid.shape[0]) // 2
     out[...] = 0
     inner = out[pad : out.shape[0] - pad, pad : out.shape[1] - pad]
