@@ -117,7 +117,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(learn.router)
     app.include_router(explain.router)
     app.include_router(knowledge.router)
-    app.include_router(live.router)  # WebSocket /api/live
+    app.include_router(live.router)  # /docs/live (WebSocket /api/live: live.LiveDispatch)
     app.include_router(docs.router)
     app.include_router(pages.router)
     app.mount(
@@ -145,6 +145,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
     app.add_middleware(HeadAsGet)
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(live.LiveDispatch)  # outermost: WebSocket /api/live, straight through
     return app
 
 

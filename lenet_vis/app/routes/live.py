@@ -1,10 +1,16 @@
 """WebSocket /api/live: a drawing in, every layer out, as binary frames (`lenet_vis.app.live`).
 
-Per connection two tasks share one slot: the reader takes each message as it arrives, checks
-it (layout, size, rate) and puts it in the slot, replacing any drawing not yet answered; the
-answerer takes the newest drawing from the slot, runs it into the connection's frame buffer
-on the event loop (preprocessing and a forward pass: a fraction of a millisecond) and sends
-the buffer. A drawing replaced before its turn is dropped, never answered late.
+The channel is served by `LiveDispatch`, a pure-ASGI layer outside the app (main.py adds it
+last): a WebSocket scope for /api/live goes straight to `live_channel`, with uvicorn's own
+receive and send, past FastAPI's routing, Starlette's WebSocket wrapper and the HTTP
+middleware (which pass WebSockets through anyway); every other scope goes on to the app.
+
+Per connection one task: it takes a message, then every message already waiting behind it
+(uvicorn's protocol says how many: `LiveWebSockets` puts the count in the scope's
+extensions), checking each (layout, size, rate); only the newest is answered: run into the
+connection's frame buffer on the event loop (preprocessing and a forward pass: a fraction of
+a millisecond) and sent. A drawing with a newer one waiting is dropped, never answered late.
+Under a server without the count every drawing is answered, in order.
 
 Limits (config.Settings, live_*): Origin (403 before the handshake), connections per worker
 (1013), message size (1009; uvicorn's ws_max_size refuses larger frames as they arrive),
@@ -19,19 +25,21 @@ import contextlib
 import html
 import logging
 
-from fastapi import APIRouter, Request, WebSocket
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
-from starlette.websockets import WebSocketDisconnect, WebSocketState
+from starlette.datastructures import Headers
 
 from lenet_vis.app import live
 from lenet_vis.app.errors import error_response
 from lenet_vis.app.live import FrameError
+from lenet_vis.app.live_protocol import WAITING
 from lenet_vis.app.offload import ServerBusy
 from lenet_vis.model import checkpoints
 from lenet_vis.model.lenet import LeNet, WeightsError
 
 router = APIRouter()
 log = logging.getLogger("lenet_vis")
+PATH = "/api/live"
 
 
 class Channel:
@@ -50,20 +58,44 @@ def channel(app) -> Channel:
     return state.live_channel
 
 
-@router.websocket("/api/live")
-async def live_channel(ws: WebSocket) -> None:
+class LiveDispatch:
+    """Pure ASGI: WebSocket /api/live to `live_channel`, everything else to `app`.
+
+    Added as the app's outermost middleware, so `scope["app"]` is the FastAPI app (its state:
+    settings, weights, the CPU pool)."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] == "websocket" and route_path(scope) == PATH:
+            await live_channel(scope, receive, send)
+        else:
+            await self.app(scope, receive, send)
+
+
+def route_path(scope) -> str:
+    """The scope's path below its root_path (as Starlette's router matches it)."""
+    path, root = scope["path"], scope.get("root_path", "")
+    return path[len(root) :] if root and path.startswith(root + "/") else path
+
+
+async def live_channel(scope, receive, send) -> None:
     """The live channel (README "Live channel (WebSocket)" has the frame layout)."""
-    app = ws.app
+    app = scope["app"]
     settings = app.state.settings
-    origin = ws.headers.get("origin")
-    if not live.origin_allowed(origin, ws.headers.get("host"), settings.live_origins):
-        await refuse_origin(ws, origin)
+    if (await receive())["type"] != "websocket.connect":
+        return
+    headers = Headers(scope=scope)
+    origin = headers.get("origin")
+    if not live.origin_allowed(origin, headers.get("host"), settings.live_origins):
+        await refuse_origin(scope, send, origin)
         return
     chan = channel(app)
-    await ws.accept()
+    await send({"type": "websocket.accept"})
     if chan.open >= settings.live_max_connections:
         await close(
-            ws,
+            send,
             live.TRY_AGAIN,
             f"try again later: this worker holds its {settings.live_max_connections} "
             "live connections",
@@ -71,135 +103,129 @@ async def live_channel(ws: WebSocket) -> None:
         return
     chan.open += 1
     try:
-        await Session(ws, chan.scratch).run()
+        await Session(scope, receive, send, app.state, chan.scratch).run()
     finally:
         chan.open -= 1
 
 
-async def refuse_origin(ws: WebSocket, origin: str) -> None:
+async def refuse_origin(scope, send, origin: str) -> None:
     """403 before the handshake, with the API's JSON error (or a bare 403 close)."""
     msg = f"origin {origin!r} may not open the live channel (LENET_VIS_LIVE_ORIGINS)"
-    if "websocket.http.response" in ws.scope.get("extensions", {}):
+    if "websocket.http.response" in scope.get("extensions", {}):
         body = [{"loc": ["header", "origin"], "msg": msg, "type": "forbidden"}]
-        await ws.send_denial_response(error_response(403, body))
+        response = error_response(403, body)
+        await send(
+            {
+                "type": "websocket.http.response.start",
+                "status": 403,
+                "headers": response.raw_headers,
+            }
+        )
+        await send({"type": "websocket.http.response.body", "body": response.body})
     else:
-        await ws.close(live.POLICY, live.close_reason(msg))
+        await close(send, live.POLICY, msg)
 
 
-async def close(ws: WebSocket, code: int, reason: str) -> None:
+async def close(send, code: int, reason: str) -> None:
     """Close with a code and reason unless the connection is already closed."""
-    if ws.application_state != WebSocketState.CONNECTED:
-        return
-    with contextlib.suppress(WebSocketDisconnect, OSError, RuntimeError):  # the peer went first
-        await ws.close(code, live.close_reason(reason))
+    with contextlib.suppress(OSError, RuntimeError):  # the peer went first (ClientDisconnected)
+        await send({"type": "websocket.close", "code": code, "reason": live.close_reason(reason)})
+
+
+class Gone(Exception):
+    """The peer closed the connection."""
+
+
+def nothing_waiting() -> int:
+    return 0
 
 
 class Session:
-    """One connection: the reader task, the slot, and the answering loop."""
+    """One connection: one task receiving, dropping stale drawings, answering the newest."""
 
-    def __init__(self, ws: WebSocket, scratch: dict) -> None:
-        self.ws, self.scratch = ws, scratch
-        self.state = ws.app.state
-        settings = self.state.settings
-        self.names = checkpoints.names(self.state.net.metadata)
+    def __init__(self, scope, receive, send, state, scratch: dict) -> None:
+        self.receive, self.send, self.state, self.scratch = receive, send, state, scratch
+        waiting = scope.get("extensions", {}).get(WAITING)
+        self.waiting = waiting["count"] if waiting else nothing_waiting
+        settings = state.settings
+        self.names = checkpoints.names(state.net.metadata)
         self.bucket = live.TokenBucket(settings.live_rate, settings.live_burst)
         self.idle = settings.live_idle_timeout
         self.loop = asyncio.get_running_loop()
-        self.wake = asyncio.Event()
-        self.latest: live.Drawing | None = None
-        self.failure: FrameError | None = None
-        self.gone = False
         self.last = self.loop.time()
+        self.idled = False
+        self.task: asyncio.Task | None = None
         self.frame: live.Frame | None = None
         self.frame_checkpoint = -1
+        self.frame_net: LeNet | None = None
+        self.sending: dict | None = None  # the send event of the frame's buffer
         self.timer = self.loop.call_at(self.last + self.idle, self.watch)
 
     def watch(self) -> None:
-        """The idle timer: close after `idle` seconds without a message."""
+        """The idle timer: after `idle` seconds without a message, stop the task (it closes
+        the connection with a reason)."""
         due = self.last + self.idle
         if self.loop.time() >= due:
-            self.fail(FrameError(live.NORMAL, f"idle: no drawing for {self.idle:g} s"))
+            self.idled = True
+            if self.task is not None:
+                self.task.cancel()
         else:
             self.timer = self.loop.call_at(due, self.watch)
 
-    def fail(self, error: FrameError) -> None:
-        if self.failure is None:
-            self.failure = error
-        self.wake.set()
-
-    async def read(self) -> None:
-        """Every message into the slot, checked; the newest replaces an unanswered one."""
-        receive = self.ws.receive
-        count = len(self.names)
-        while True:
-            try:
-                message = await receive()
-            except (WebSocketDisconnect, RuntimeError):  # the connection is gone
-                message = {"type": "websocket.disconnect"}
-            if message["type"] == "websocket.disconnect":
-                self.gone = True
-                self.wake.set()
-                return
-            self.last = self.loop.time()
-            try:
-                drawing = live.parse_drawing(message.get("bytes"), count)
-                if not self.bucket.take():
-                    settings = self.state.settings
-                    raise FrameError(
-                        live.POLICY,
-                        f"too many messages: at most {settings.live_rate:g}/s "
-                        f"(bursts of {settings.live_burst}); keep one drawing in flight",
-                    )
-            except FrameError as exc:
-                self.fail(exc)
-                return
-            self.latest = drawing
-            self.wake.set()
-
     async def run(self) -> None:
-        reader = asyncio.create_task(self.read())
+        self.task = asyncio.current_task()
         try:
             await self.answer_loop()
+        except FrameError as exc:
+            await close(self.send, exc.code, exc.reason)
+        except Gone:
+            pass
+        except asyncio.CancelledError:
+            if not self.idled:
+                raise
+            self.task.uncancel()
+            await close(self.send, live.NORMAL, f"idle: no drawing for {self.idle:g} s")
         finally:
             self.timer.cancel()
-            reader.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await reader  # so no exception of it goes unretrieved
+
+    def take(self, message: dict) -> live.Drawing:
+        """A received message -> its Drawing, checked; Gone or FrameError."""
+        if message["type"] == "websocket.disconnect":
+            raise Gone
+        self.last = self.loop.time()
+        drawing = live.parse_drawing(message.get("bytes"), len(self.names))
+        if not self.bucket.take():
+            settings = self.state.settings
+            raise FrameError(
+                live.POLICY,
+                f"too many messages: at most {settings.live_rate:g}/s "
+                f"(bursts of {settings.live_burst}); keep one drawing in flight",
+            )
+        return drawing
 
     async def answer_loop(self) -> None:
-        ws = self.ws
+        receive, waiting, take = self.receive, self.waiting, self.take
         while True:
-            await self.wake.wait()
-            self.wake.clear()
-            if self.failure is not None:
-                await close(ws, self.failure.code, self.failure.reason)
-                return
-            if self.gone:
-                return
-            drawing, self.latest = self.latest, None
-            if drawing is None:
-                continue
+            drawing = take(await receive())
+            while waiting():  # already here, behind it: the newest one wins
+                drawing = take(await receive())
+            if drawing.checkpoint != self.frame_checkpoint:
+                await self.use_checkpoint(drawing.checkpoint)
+                if waiting():  # drawn anew while a checkpoint was read
+                    continue
+            self.frame.answer(self.frame_net, drawing)  # into self.sending's buffer
             try:
-                frame, net = await self.frame_for(drawing.checkpoint)
-            except FrameError as exc:
-                await close(ws, exc.code, exc.reason)
-                return
-            if self.failure is not None or self.gone or self.latest is not None:
-                self.wake.set()  # said, or drawn anew, while a checkpoint was read
-                continue
-            data = frame.answer(net, drawing)
-            try:
-                await ws.send_bytes(data)
-            except (WebSocketDisconnect, OSError):
-                return
+                await self.send(self.sending)
+            except OSError:  # the peer went (uvicorn's ClientDisconnected)
+                raise Gone from None
 
-    async def frame_for(self, index: int) -> tuple[live.Frame, LeNet]:
+    async def use_checkpoint(self, index: int) -> None:
         """The frame buffer and network for checkpoint `index` (0: the final weights)."""
         name = None if index == 0 else self.names[index - 1]
         net = self.state.net if name is None else await self.checkpoint_net(name)
-        if self.frame is None or self.frame_checkpoint != index:
-            self.frame, self.frame_checkpoint = live.Frame(name, self.scratch), index
-        return self.frame, net
+        self.frame = live.Frame(name, self.scratch)
+        self.frame_checkpoint, self.frame_net = index, net
+        self.sending = {"type": "websocket.send", "bytes": self.frame.buffer}
 
     async def checkpoint_net(self, name: str) -> LeNet:
         """A checkpoint's network, read once in the CPU pool and kept (shared with HTTP's
