@@ -11,6 +11,18 @@ URLs to POST /api/predict (every layer, base64, as the page's HTTP path does) on
 server. Printed: round trips p50/p95, and the server's CPU time per answer (its process's
 user + system time over the run, from /proc, divided by the answers), each as a ratio of the
 forward pass.
+
+The server's time per live message, split (bench/live_apps.py: bench-only ASGI apps served
+with `lenet-vis serve`'s uvicorn options, one worker, the same client):
+  transport floor  an echo session answering each drawing with a prebuilt frame of an
+                   answer's size: uvicorn, its WebSocket protocol and the socket, nothing else
+  forward, cold    the echo session plus one net.forward per message, timed in the server: the
+                   forward pass as a message finds it, woken from epoll with cold caches
+  answer / rest    the real app and Session with parse_drawing and Frame.answer timed in the
+                   server (parse, preprocess, every layer into the frame): the answer's CPU
+                   time, and the rest of the process's CPU per message (transport, dispatch,
+                   session; and the timers' own few microseconds)
+each as a ratio of the forward pass in process (hot) and of the cold one.
 Run: python bench/live.py [--calls 50] [--rounds 200] [--messages 2000] [--requests 1000]
 """
 
@@ -21,8 +33,10 @@ import base64
 import io
 import os
 import statistics
+import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -43,6 +57,7 @@ from lenet_vis.model.lenet import LeNet  # noqa: E402
 from lenet_vis.model.preprocess import grid_input, to_network_input  # noqa: E402
 from tests.app.live_clients import pad_grids, ws_url  # noqa: E402
 from tests.app.serving import serving  # noqa: E402
+from tests.server import free_port, stop, wait_healthy  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from machine import blas_settings  # noqa: E402
@@ -157,6 +172,60 @@ def over_socket(messages: int, requests: int) -> dict:
     return out
 
 
+@contextmanager
+def bench_app(kind: str):
+    """Yield (base URL, process) of `bench/live_apps.py kind` on a free loopback port."""
+    port = free_port()
+    env = {**os.environ, "LENET_VIS_LIVE_RATE": "1e9", "LENET_VIS_LIVE_BURST": str(10**9)}
+    proc = subprocess.Popen(
+        [sys.executable, str(ROOT / "bench" / "live_apps.py"), kind, "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_healthy(url, proc, 60)
+        yield url, proc
+    finally:
+        stop(proc)
+
+
+def ping_pong(url: str, proc, messages: int, label: str) -> dict:
+    """One client, one drawing in flight: {cpu: the server process's CPU seconds per message
+    (user + system), rt: round-trip seconds p50, stats: the server's own per-message times}."""
+    grids = pad_grids(16)
+    data = [drawing_message(i, g) for i, g in enumerate(grids)]
+    with connect(ws_url(url), compression=None, max_size=1 << 20) as ws:
+        for i in range(200):  # warm up
+            ws.send(data[i % 16])
+            ws.recv()
+        httpx.get(f"{url}/bench/stats", timeout=10)  # forget the warm-up's times
+        times = []
+        cpu = cpu_seconds(proc.pid)
+        for i in range(messages):
+            t = time.perf_counter()
+            ws.send(data[i % 16])
+            ws.recv()
+            times.append(time.perf_counter() - t)
+            if i % 500 == 0:
+                print(f"\r  {label} {i}/{messages}", end="", file=sys.stderr, flush=True)
+        used = (cpu_seconds(proc.pid) - cpu).sum() / messages
+    stats = httpx.get(f"{url}/bench/stats", timeout=10).json()
+    return {"cpu": used, "rt": float(np.median(times)), "stats": stats}
+
+
+def server_split(messages: int) -> dict:
+    """The transport floor, the cold forward, and the real server's answer and the rest."""
+    out = {}
+    for kind in ("echo", "forward", "timed"):
+        with bench_app(kind) as (url, proc):
+            out[kind] = ping_pong(url, proc, messages, kind)
+    print(file=sys.stderr)
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--calls", type=int, default=50, help="calls per round in process")
@@ -204,6 +273,35 @@ def main() -> None:
     print(
         f"  live / HTTP: p50 {lp50 / hp50:.2f}x, p95 {lp95 / hp95:.2f}x, "
         f"server CPU {lcpu.sum() / hcpu.sum():.2f}x"
+    )
+
+    split = server_split(args.messages)
+    cold = float(np.mean(split["forward"]["stats"]["cpu"]))
+    answer = split["timed"]["stats"]["cpu"]
+    total = split["timed"]["cpu"]
+    rows = (
+        ("transport floor (echo)", split["echo"]["cpu"]),
+        ("forward, cold (in server)", cold),
+        ("live message, all", total),
+        ("  answer (parse + Frame.answer)", float(np.mean(answer))),
+        ("  the rest", total - float(np.mean(answer))),
+        ("  the rest above the floor", total - float(np.mean(answer)) - split["echo"]["cpu"]),
+    )
+    print(
+        "the server's CPU per live message, split (bench/live_apps.py, same uvicorn options, "
+        "one client; x: of the forward's CPU in process (hot) and in the server (cold)):"
+    )
+    for label, seconds in rows:
+        print(
+            f"  {label:28s} {seconds * 1e6:7.1f} us = {seconds / fwd:5.2f}x hot, "
+            f"{seconds / cold:5.2f}x cold"
+        )
+    print(
+        f"  answer in the server: median {np.median(answer) * 1e6:.1f} us CPU "
+        f"({np.median(answer) / fwd:.2f}x hot), against {t['message'][1] * 1e6:.1f} us in "
+        f"process; forward cold median {np.median(split['forward']['stats']['cpu']) * 1e6:.1f} "
+        f"us; round trips p50: echo {split['echo']['rt'] * 1e3:.3f} ms, "
+        f"timed app {split['timed']['rt'] * 1e3:.3f} ms"
     )
 
 
