@@ -293,7 +293,7 @@ def main() -> None:
     )
     for label, seconds in rows:
         print(
-            f"  {label:28s} {seconds * 1e6:7.1f} us = {seconds / fwd:5.2f}x hot, "
+            f"  {label:32s} {seconds * 1e6:7.1f} us = {seconds / fwd:5.2f}x hot, "
             f"{seconds / cold:5.2f}x cold"
         )
     print(

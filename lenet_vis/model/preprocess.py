@@ -19,6 +19,7 @@ BLANK_MAX = 16.0  # an image whose brightest ink is below this (of 255) is blank
 BOX_THRESHOLD = 0.1  # ink below this fraction of the maximum does not widen the box
 NETWORK_SIDES = (FIELD, FIELD + 2 * PAD)  # what preprocess=False takes: 28x28 or 32x32
 _INDEX = np.arange(BOX)  # row or column numbers of the scaled digit (at most BOX of each)
+_max, _sum = np.maximum.reduce, np.add.reduce  # ndarray.max and .sum, without the wrappers
 
 
 class NetworkInput(NamedTuple):
@@ -119,19 +120,23 @@ def to_network_input(image, out: np.ndarray | None = None) -> np.ndarray:
 
 
 def _preprocess(ink: np.ndarray, out: np.ndarray) -> bool:
-    """to_network_input's steps on ink (H, W) float32 or uint8, into out; True if blank."""
+    """to_network_input's steps on ink (H, W) float32 or uint8, into out; True if blank.
+
+    The reductions call the ufuncs' reduce directly (what ndarray.max and .sum call, without
+    their Python wrappers): each live message runs this once, on a cold cache.
+    """
     out.fill(0)
-    row_peaks = ink.max(axis=1)  # the box from each row's and column's brightest ink
-    peak = float(row_peaks.max())
+    row_peaks = _max(ink, axis=1)  # the box from each row's and column's brightest ink
+    peak = float(_max(row_peaks))
     if peak < BLANK_MAX:
         return True
     peak = min(peak, 255.0)
     # ink is float32 (or uint8, compared in float32): the threshold as float32, as NumPy would
     # compare a float32 array with a Python float
     threshold = np.float32(BOX_THRESHOLD * peak)
-    rows = np.flatnonzero(row_peaks > threshold)
+    rows = (row_peaks > threshold).nonzero()[0]
     band = ink[rows[0] : rows[-1] + 1]  # the rows outside hold nothing above the threshold
-    cols = np.flatnonzero(band.max(axis=0) > threshold)
+    cols = (_max(band, axis=0) > threshold).nonzero()[0]
     box = band[:, cols[0] : cols[-1] + 1]
     h, w = box.shape
     scale = BOX / max(h, w)
@@ -146,16 +151,16 @@ def _preprocess(ink: np.ndarray, out: np.ndarray) -> bool:
         image = Image.frombuffer("F", (w, h), crop, "raw", "F", 0, 1)
     # reducing_gap: a fast integer box reduction first, then Lanczos for the last factor of 2
     small = image.resize(size, Image.Resampling.LANCZOS, reducing_gap=2.0)
-    digit = np.frombuffer(small.tobytes(), np.float32).reshape(size[1], size[0])
-    digit = np.maximum(digit, 0)  # Lanczos rings below zero
-    top = float(digit.max())
+    digit = np.frombuffer(small.tobytes(), np.float32)
+    digit = np.maximum(digit, 0).reshape(size[1], size[0])  # Lanczos rings below zero
+    top = float(_max(digit, axis=None))
     if top <= 0:
         return False
     digit /= np.float32(top)
     # place so the centre of mass lands on the centre of the 28x28 field (pixel 14, as MNIST)
-    mass = digit.sum()
-    cy = digit.sum(axis=1) @ _INDEX[: digit.shape[0]] / mass
-    cx = digit.sum(axis=0) @ _INDEX[: digit.shape[1]] / mass
+    mass = _sum(digit, axis=None)
+    cy = _sum(digit, axis=1) @ _INDEX[: digit.shape[0]] / mass
+    cx = _sum(digit, axis=0) @ _INDEX[: digit.shape[1]] / mass
     _paste(out, digit, PAD + round(FIELD / 2 - cy), PAD + round(FIELD / 2 - cx))
     return False
 
