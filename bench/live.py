@@ -284,6 +284,7 @@ def main() -> None:
         ("forward, cold (in server)", cold),
         ("live message, all", total),
         ("  answer (parse + Frame.answer)", float(np.mean(answer))),
+        ("    of which preprocess", float(np.mean(split["timed"]["stats"]["preprocess_cpu"]))),
         ("  the rest", total - float(np.mean(answer))),
         ("  the rest above the floor", total - float(np.mean(answer)) - split["echo"]["cpu"]),
     )

@@ -7,7 +7,7 @@
            the server: the forward pass cold, as a live message finds it (woken from epoll)
   timed    the real app (`create_app()`, LiveDispatch and the real Session), with each
            message's answer timed: parse_drawing + Frame.answer (preprocess, every layer into
-           the frame, stamping)
+           the frame, stamping), and its preprocessing (grid_input) on its own
 
 Each answers GET /healthz, and GET /bench/stats with the per-message times taken so far
 (this thread's CPU time and wall time, seconds), then forgets them (?keep=1 keeps them).
@@ -35,7 +35,7 @@ import numpy as np  # noqa: E402
 
 from lenet_vis.app import live  # noqa: E402
 
-TIMES: list[tuple[float, float]] = []  # (CPU, wall) seconds per timed call
+TIMES: list[tuple[float, float, float]] = []  # (CPU, wall, preprocess's CPU) s per message
 
 
 async def http_answer(scope, receive, send) -> bool:
@@ -44,8 +44,9 @@ async def http_answer(scope, receive, send) -> bool:
         return False
     body = b'{"status":"ok"}'
     if scope["path"] == "/bench/stats":
-        times = np.array(TIMES, float).reshape(-1, 2)
-        body = json.dumps({"cpu": times[:, 0].tolist(), "wall": times[:, 1].tolist()}).encode()
+        times = np.array(TIMES, float).reshape(-1, 3)
+        names = ("cpu", "wall", "preprocess_cpu")
+        body = json.dumps({n: times[:, i].tolist() for i, n in enumerate(names)}).encode()
         if b"keep=1" not in scope.get("query_string", b""):
             TIMES.clear()
     await send(
@@ -80,7 +81,7 @@ def echo_app(work=None):
             if work is not None:
                 c, t = time.thread_time(), time.perf_counter()
                 work()
-                TIMES.append((time.thread_time() - c, time.perf_counter() - t))
+                TIMES.append((time.thread_time() - c, time.perf_counter() - t, 0.0))
             await send(message)
 
     return app
@@ -100,8 +101,8 @@ def forward_app():
 def timed_app():
     """The real app, with each message's parse_drawing and Frame.answer timed (wrappers in
     this process only); a message's time is its parse's plus its answer's."""
-    parse, answer = live.parse_drawing, live.Frame.answer
-    parsed = [0.0, 0.0]  # the parse's (CPU, wall) not yet counted with an answer
+    parse, answer, grid_input = live.parse_drawing, live.Frame.answer, live.grid_input
+    parsed = [0.0, 0.0, 0.0]  # the parse's (CPU, wall) not yet counted, preprocess's CPU
 
     def timed_parse(data, checkpoints):
         c, t = time.thread_time(), time.perf_counter()
@@ -110,15 +111,22 @@ def timed_app():
         parsed[1] += time.perf_counter() - t
         return out
 
+    def timed_grid_input(grid, out):
+        c = time.thread_time()
+        blank = grid_input(grid, out)
+        parsed[2] = time.thread_time() - c
+        return blank
+
     def timed_answer(self, net, drawing):
         c, t = time.thread_time(), time.perf_counter()
         out = answer(self, net, drawing)
         c, t = time.thread_time() - c + parsed[0], time.perf_counter() - t + parsed[1]
-        TIMES.append((c, t))
-        parsed[:] = [0.0, 0.0]
+        TIMES.append((c, t, parsed[2]))
+        parsed[:] = [0.0, 0.0, 0.0]
         return out
 
     live.parse_drawing, live.Frame.answer = timed_parse, timed_answer
+    live.grid_input = timed_grid_input
     from lenet_vis.app.main import create_app
 
     real = create_app()

@@ -349,3 +349,25 @@ def test_docs_live_states_the_layout_and_the_openapi_description_links_it(url):
         )
     spec = httpx.get(f"{url}/openapi.json", timeout=10).json()
     assert "/docs/live" in spec["info"]["description"]
+
+
+# ---------------------------------------------------------------------------- dispatch
+
+
+def test_only_the_live_path_takes_the_lean_dispatch(url):
+    """LiveDispatch sends WebSocket /api/live to the channel and everything else to the app:
+    a WebSocket elsewhere is refused by the app's router, HTTP on /api/live is not found."""
+    with pytest.raises(InvalidStatus) as info, connect(ws_url(url) + "x", open_timeout=20):
+        pass
+    assert info.value.response.status_code == 403
+    assert httpx.get(f"{url}/api/live", timeout=10).status_code == 404
+    with live(url) as ws:
+        assert ask(ws, drawing_message(3, pad_grids(1)[0]))["seq"] == 3
+
+
+def test_the_route_path_drops_the_root_path():
+    from lenet_vis.app.routes.live import route_path
+
+    assert route_path({"path": "/api/live"}) == "/api/live"
+    assert route_path({"path": "/lenet/api/live", "root_path": "/lenet"}) == "/api/live"
+    assert route_path({"path": "/lenetx/api/live", "root_path": "/lenet"}) == "/lenetx/api/live"
