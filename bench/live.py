@@ -16,6 +16,7 @@ The server's time per live message, split (bench/live_apps.py: bench-only ASGI a
 with `lenet-vis serve`'s uvicorn options, one worker, the same client):
   transport floor  an echo session answering each drawing with a prebuilt frame of an
                    answer's size: uvicorn, its WebSocket protocol and the socket, nothing else
+  session          the real app, dispatch and Session, with Frame.answer doing nothing
   forward, cold    the echo session plus one net.forward per message, timed in the server: the
                    forward pass as a message finds it, woken from epoll with cold caches
   answer / rest    the real app and Session with parse_drawing and Frame.answer timed in the
@@ -219,7 +220,7 @@ def ping_pong(url: str, proc, messages: int, label: str) -> dict:
 def server_split(messages: int) -> dict:
     """The transport floor, the cold forward, and the real server's answer and the rest."""
     out = {}
-    for kind in ("echo", "forward", "timed"):
+    for kind in ("echo", "session", "forward", "timed"):
         with bench_app(kind) as (url, proc):
             out[kind] = ping_pong(url, proc, messages, kind)
     print(file=sys.stderr)
@@ -281,6 +282,7 @@ def main() -> None:
     total = split["timed"]["cpu"]
     rows = (
         ("transport floor (echo)", split["echo"]["cpu"]),
+        ("dispatch + session, no answer", split["session"]["cpu"]),
         ("forward, cold (in server)", cold),
         ("live message, all", total),
         ("  answer (parse + Frame.answer)", float(np.mean(answer))),

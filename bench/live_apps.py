@@ -5,6 +5,8 @@
            answer's size (the final weights' frame), nothing parsed or computed
   forward  as echo, plus one `net.forward` of a fixed input per message, its time taken in
            the server: the forward pass cold, as a live message finds it (woken from epoll)
+  session  the real app, LiveDispatch and the real Session (parse, rate, newest-only), with
+           Frame.answer doing nothing: the answer's buffer sent as it stands
   timed    the real app (`create_app()`, LiveDispatch and the real Session), with each
            message's answer timed: parse_drawing + Frame.answer (preprocess, every layer into
            the frame, stamping), and its preprocessing (grid_input) on its own
@@ -12,7 +14,7 @@
 Each answers GET /healthz, and GET /bench/stats with the per-message times taken so far
 (this thread's CPU time and wall time, seconds), then forgets them (?keep=1 keeps them).
 
-Run: python bench/live_apps.py echo|forward|timed --port PORT
+Run: python bench/live_apps.py echo|forward|session|timed --port PORT
 """
 
 from __future__ import annotations
@@ -138,9 +140,23 @@ def timed_app():
     return app
 
 
+def session_app():
+    """The real app and Session with Frame.answer doing nothing: dispatch and session only."""
+    live.Frame.answer = lambda self, net, drawing: self.buffer
+    from lenet_vis.app.main import create_app
+
+    real = create_app()
+
+    async def app(scope, receive, send) -> None:
+        if scope.get("path") != "/bench/stats" or not await http_answer(scope, receive, send):
+            await real(scope, receive, send)
+
+    return app
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("kind", choices=["echo", "forward", "timed"])
+    parser.add_argument("kind", choices=["echo", "forward", "timed", "session"])
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, required=True)
     args = parser.parse_args()
@@ -149,7 +165,8 @@ def main() -> None:
     from lenet_vis.app.cli import uvicorn_options
     from lenet_vis.app.config import get_settings
 
-    app = {"echo": echo_app, "forward": forward_app, "timed": timed_app}[args.kind]()
+    kinds = {"echo": echo_app, "forward": forward_app, "timed": timed_app, "session": session_app}
+    app = kinds[args.kind]()
     uvicorn.run(
         app,
         host=args.host,

@@ -109,7 +109,7 @@ def parse_drawing(data: bytes | None, checkpoints: int) -> Drawing:
             f"no checkpoint {checkpoint}: the served weights keep {checkpoints} "
             "(GET /api/knowledge/checkpoints; 0 = final)",
         )
-    grid = np.frombuffer(data, np.uint8, side * side, REQUEST_HEADER.size).reshape(side, side)
+    grid = np.ndarray((side, side), np.uint8, data, REQUEST_HEADER.size)  # a view, one call
     return Drawing(seq, checkpoint, grid, bool(flags & FIELD))
 
 
