@@ -25,19 +25,20 @@ with `lenet-vis serve`'s uvicorn options, one worker, the same client):
                    session; and the timers' own few microseconds)
 each as a ratio of the forward pass in process (hot) and of the cold one.
 Run: python bench/live.py [--calls 50] [--rounds 200] [--messages 2000] [--requests 1000]
+                         [--split-messages 3000]
 """
 
 from __future__ import annotations
 
 import argparse
 import base64
+import contextlib
 import io
 import os
 import statistics
 import subprocess
 import sys
 import time
-from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -90,6 +91,16 @@ def cpu_seconds(pid: int) -> np.ndarray:
     """[user, system] CPU seconds of a process so far (Linux /proc)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return np.array([int(fields[11]), int(fields[12])]) / os.sysconf("SC_CLK_TCK")
+
+
+def run_seconds(pid: int) -> float:
+    """CPU seconds every thread of a process has run so far, to the nanosecond (Linux
+    schedstat: time on a CPU, user and system alike)."""
+    total = 0
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        with contextlib.suppress(FileNotFoundError, ProcessLookupError):  # a thread ended
+            total += int((task / "schedstat").read_text().split()[0])
+    return total / 1e9
 
 
 def in_process(calls: int, rounds: int) -> dict:
@@ -173,7 +184,7 @@ def over_socket(messages: int, requests: int) -> dict:
     return out
 
 
-@contextmanager
+@contextlib.contextmanager
 def bench_app(kind: str):
     """Yield (base URL, process) of `bench/live_apps.py kind` on a free loopback port."""
     port = free_port()
@@ -195,7 +206,8 @@ def bench_app(kind: str):
 
 def ping_pong(url: str, proc, messages: int, label: str) -> dict:
     """One client, one drawing in flight: {cpu: the server process's CPU seconds per message
-    (user + system), rt: round-trip seconds p50, stats: the server's own per-message times}."""
+    (every thread's, from schedstat), rt: round-trip seconds p50, stats: the server's own
+    per-message times}."""
     grids = pad_grids(16)
     data = [drawing_message(i, g) for i, g in enumerate(grids)]
     with connect(ws_url(url), compression=None, max_size=1 << 20) as ws:
@@ -204,7 +216,7 @@ def ping_pong(url: str, proc, messages: int, label: str) -> dict:
             ws.recv()
         httpx.get(f"{url}/bench/stats", timeout=10)  # forget the warm-up's times
         times = []
-        cpu = cpu_seconds(proc.pid)
+        cpu = run_seconds(proc.pid)
         for i in range(messages):
             t = time.perf_counter()
             ws.send(data[i % 16])
@@ -212,7 +224,7 @@ def ping_pong(url: str, proc, messages: int, label: str) -> dict:
             times.append(time.perf_counter() - t)
             if i % 500 == 0:
                 print(f"\r  {label} {i}/{messages}", end="", file=sys.stderr, flush=True)
-        used = (cpu_seconds(proc.pid) - cpu).sum() / messages
+        used = (run_seconds(proc.pid) - cpu) / messages
     stats = httpx.get(f"{url}/bench/stats", timeout=10).json()
     return {"cpu": used, "rt": float(np.median(times)), "stats": stats}
 
@@ -233,6 +245,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=200)
     parser.add_argument("--messages", type=int, default=2000, help="live round trips")
     parser.add_argument("--requests", type=int, default=1000, help="HTTP round trips")
+    parser.add_argument(
+        "--split-messages", type=int, default=3000, help="live round trips per split server"
+    )
     args = parser.parse_args()
     for line in blas_settings():
         print(line)
@@ -276,7 +291,7 @@ def main() -> None:
         f"server CPU {lcpu.sum() / hcpu.sum():.2f}x"
     )
 
-    split = server_split(args.messages)
+    split = server_split(args.split_messages)
     cold = float(np.mean(split["forward"]["stats"]["cpu"]))
     answer = split["timed"]["stats"]["cpu"]
     total = split["timed"]["cpu"]
@@ -292,7 +307,8 @@ def main() -> None:
     )
     print(
         "the server's CPU per live message, split (bench/live_apps.py, same uvicorn options, "
-        "one client; x: of the forward's CPU in process (hot) and in the server (cold)):"
+        "one client; process CPU from schedstat; x: of the forward's CPU in process (hot) and "
+        "in the server (cold)):"
     )
     for label, seconds in rows:
         print(
