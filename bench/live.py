@@ -25,7 +25,7 @@ with `lenet-vis serve`'s uvicorn options, one worker, the same client):
                    session; and the timers' own few microseconds)
 each as a ratio of the forward pass in process (hot) and of the cold one.
 Run: python bench/live.py [--calls 50] [--rounds 200] [--messages 2000] [--requests 1000]
-                         [--split-messages 3000]
+                         [--split-messages 3000] [--split-rounds 3]
 """
 
 from __future__ import annotations
@@ -229,13 +229,32 @@ def ping_pong(url: str, proc, messages: int, label: str) -> dict:
     return {"cpu": used, "rt": float(np.median(times)), "stats": stats}
 
 
-def server_split(messages: int) -> dict:
-    """The transport floor, the cold forward, and the real server's answer and the rest."""
-    out = {}
-    for kind in ("echo", "session", "forward", "timed"):
-        with bench_app(kind) as (url, proc):
-            out[kind] = ping_pong(url, proc, messages, kind)
+def server_split(messages: int, rounds: int) -> dict:
+    """The transport floor, the session, the cold forward, and the real server's answer and
+    the rest: `rounds` rounds of the four servers in turn (a burst of the machine's other
+    load hits them alike); per kind, the median over rounds of the CPU per message and of
+    each server-side time's mean, and the median of every server-side time."""
+    runs: dict = {}
+    for r in range(rounds):
+        for kind in ("echo", "session", "forward", "timed"):
+            with bench_app(kind) as (url, proc):
+                runs.setdefault(kind, []).append(ping_pong(url, proc, messages, f"{kind} {r + 1}"))
     print(file=sys.stderr)
+    out = {}
+    for kind, results in runs.items():
+        keys = results[0]["stats"].keys()
+        out[kind] = {
+            "cpu": float(np.median([x["cpu"] for x in results])),
+            "rt": float(np.median([x["rt"] for x in results])),
+            "mean": {
+                k: float(np.median([np.mean(x["stats"][k] or [0]) for x in results])) for k in keys
+            },
+            "median": {
+                k: float(np.median([v for x in results for v in x["stats"][k]] or [0]))
+                for k in keys
+            },
+            "cpus": [x["cpu"] for x in results],
+        }
     return out
 
 
@@ -248,6 +267,7 @@ def main() -> None:
     parser.add_argument(
         "--split-messages", type=int, default=3000, help="live round trips per split server"
     )
+    parser.add_argument("--split-rounds", type=int, default=3, help="rounds of the split servers")
     args = parser.parse_args()
     for line in blas_settings():
         print(line)
@@ -291,19 +311,19 @@ def main() -> None:
         f"server CPU {lcpu.sum() / hcpu.sum():.2f}x"
     )
 
-    split = server_split(args.split_messages)
-    cold = float(np.mean(split["forward"]["stats"]["cpu"]))
-    answer = split["timed"]["stats"]["cpu"]
+    split = server_split(args.split_messages, args.split_rounds)
+    cold = split["forward"]["mean"]["cpu"]
+    answer = split["timed"]["mean"]["cpu"]
     total = split["timed"]["cpu"]
     rows = (
         ("transport floor (echo)", split["echo"]["cpu"]),
         ("dispatch + session, no answer", split["session"]["cpu"]),
         ("forward, cold (in server)", cold),
         ("live message, all", total),
-        ("  answer (parse + Frame.answer)", float(np.mean(answer))),
-        ("    of which preprocess", float(np.mean(split["timed"]["stats"]["preprocess_cpu"]))),
-        ("  the rest", total - float(np.mean(answer))),
-        ("  the rest above the floor", total - float(np.mean(answer)) - split["echo"]["cpu"]),
+        ("  answer (parse + Frame.answer)", answer),
+        ("    of which preprocess", split["timed"]["mean"]["preprocess_cpu"]),
+        ("  the rest", total - answer),
+        ("  the rest above the floor", total - answer - split["echo"]["cpu"]),
     )
     print(
         "the server's CPU per live message, split (bench/live_apps.py, same uvicorn options, "
@@ -315,12 +335,16 @@ def main() -> None:
             f"  {label:32s} {seconds * 1e6:7.1f} us = {seconds / fwd:5.2f}x hot, "
             f"{seconds / cold:5.2f}x cold"
         )
+    timed, forward = split["timed"]["median"], split["forward"]["median"]
     print(
-        f"  answer in the server: median {np.median(answer) * 1e6:.1f} us CPU "
-        f"({np.median(answer) / fwd:.2f}x hot), against {t['message'][1] * 1e6:.1f} us in "
-        f"process; forward cold median {np.median(split['forward']['stats']['cpu']) * 1e6:.1f} "
-        f"us; round trips p50: echo {split['echo']['rt'] * 1e3:.3f} ms, "
-        f"timed app {split['timed']['rt'] * 1e3:.3f} ms"
+        f"  medians in the server: answer {timed['cpu'] * 1e6:.1f} us CPU "
+        f"({timed['cpu'] / fwd:.2f}x hot; in process {t['message'][1] * 1e6:.1f} us), "
+        f"preprocess {timed['preprocess_cpu'] * 1e6:.1f} us, forward {forward['cpu'] * 1e6:.1f} us"
+    )
+    print(
+        f"  round trips p50: echo {split['echo']['rt'] * 1e3:.3f} ms, timed app "
+        f"{split['timed']['rt'] * 1e3:.3f} ms; live message, all, per round (us): "
+        + ", ".join(f"{c * 1e6:.0f}" for c in split["timed"]["cpus"])
     )
 
 
