@@ -304,8 +304,11 @@ function showResult() {
   showHint(state.view);
   views.stage3d.update(state);
   const d = state.data;
-  $("announce").textContent = !d ? "" : d.blank ? "No ink." : `Prediction: ${d.prediction}`;
-  render();
+  const said = !d ? "" : d.blank ? "No ink." : `Prediction: ${d.prediction}`;
+  const announce = $("announce");
+  if (announce.textContent !== said) announce.textContent = said; // no layout while drawing
+  // a selection reads the new values; with none, the highlight and inspector are already empty
+  if (state.selection) render();
   views.wherefrom.refresh();
 }
 
