@@ -177,6 +177,12 @@ def main() -> None:
         for q, qname in ((0.5, "p50"), (0.95, "p95")):
             a, b = percentile(live[name], q), percentile(http[name], q)
             print(row(f"{label} {qname}", a, b))
+    for limit in (17, 20):
+        share = [
+            100 * sum(v <= limit for v in got[t]["latency"]) / max(1, len(got[t]["latency"]))
+            for t in TRANSPORTS
+        ]
+        print(row(f"pointer -> repainted within {limit} ms", *share, " %"))
     print(row("frames per second while drawing", live["fps"], http["fps"], " /s"))
     print(
         f"  answers drawn: live page {len(live['latency'])} "

@@ -131,6 +131,37 @@ test("malformed frames are refused with a reason, never read out of bounds", () 
   assert.throws(() => decodeFrame("text"), TypeError);
 });
 
+test("with a header cache, each frame decodes as without it; a changed header is read anew", () => {
+  const cache = {};
+  const a = randomValues(11);
+  const b = randomValues(12);
+  const frames = [
+    frame({ seq: 1, prediction: 3, values: a }),
+    frame({ seq: 2, prediction: 5, values: b }), // the same header: taken from the cache
+    frame({ seq: 3, prediction: 5, checkpoint: "epoch-3", values: b }), // another header
+    frame({ seq: 4, prediction: 3, values: a }),
+  ];
+  for (const buf of frames) {
+    const cached = decodeFrame(buf, cache);
+    const fresh = decodeFrame(buf);
+    assert.equal(cached.seq, fresh.seq);
+    assert.equal(cached.checkpoint, fresh.checkpoint);
+    assert.equal(cached.prediction, fresh.prediction);
+    assert.deepEqual(cached.probabilities, fresh.probabilities);
+    assert.deepEqual(cached.shapes, fresh.shapes);
+    for (const [name] of SHAPES) assert.deepEqual(Array.from(cached.layers[name]), Array.from(fresh.layers[name]), name);
+  }
+  assert.equal(decodeFrame(frames[2], cache).checkpoint, "epoch-3");
+  // a cached header does not excuse a frame too short for it, nor one whose header changed to junk
+  const good = frames[0];
+  decodeFrame(good, cache);
+  assert.throws(() => decodeFrame(good.slice(0, good.byteLength - 4), cache), /do not fit/);
+  const notJSON = good.slice(0);
+  new Uint8Array(notJSON, 8, 1)[0] = 0x7b + 1;
+  assert.throws(() => decodeFrame(notJSON, cache), /not JSON/);
+  assert.equal(decodeFrame(good, cache).seq, 1);
+});
+
 test("the checkpoint byte: 0 for the final weights, else the 1-based place in the list", () => {
   const names = ["init", "epoch-1", "epoch-3"];
   assert.equal(checkpointIndex(names, null), 0);

@@ -35,14 +35,32 @@ export function absMax(data, from = 0, to = data.length) {
 /**
  * Fill RGBA pixels (Uint8ClampedArray, 4 per value) for data[from, from + n).
  * signed: diverging around 0 with scale `limit`; else grayscale against `limit`.
+ * The same colours as diverging() and gray(), computed in place: this runs for every value of
+ * every layer on each answer while drawing, so it allocates nothing.
  */
 export function fillPixels(pixels, data, from, n, signed, limit) {
-  for (let i = 0; i < n; i++) {
-    const rgb = signed ? diverging(data[from + i], limit) : gray(data[from + i], limit);
-    pixels[4 * i] = rgb[0];
-    pixels[4 * i + 1] = rgb[1];
-    pixels[4 * i + 2] = rgb[2];
-    pixels[4 * i + 3] = 255;
+  const [m0, m1, m2] = MID;
+  const [p0, p1, p2] = POS;
+  const [n0, n1, n2] = NEG;
+  for (let i = 0, o = 0; i < n; i++, o += 4) {
+    const v = data[from + i];
+    if (signed) {
+      const t = limit > 0 ? Math.max(-1, Math.min(1, v / limit)) : 0;
+      if (t < 0) {
+        const u = -t;
+        pixels[o] = Math.round(m0 + (n0 - m0) * u);
+        pixels[o + 1] = Math.round(m1 + (n1 - m1) * u);
+        pixels[o + 2] = Math.round(m2 + (n2 - m2) * u);
+      } else {
+        pixels[o] = Math.round(m0 + (p0 - m0) * t);
+        pixels[o + 1] = Math.round(m1 + (p1 - m1) * t);
+        pixels[o + 2] = Math.round(m2 + (p2 - m2) * t);
+      }
+    } else {
+      const g = limit > 0 ? Math.round(255 * Math.max(0, Math.min(1, v / limit))) : 0;
+      pixels[o] = pixels[o + 1] = pixels[o + 2] = g;
+    }
+    pixels[o + 3] = 255;
   }
   return pixels;
 }

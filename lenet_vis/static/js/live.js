@@ -75,26 +75,43 @@ export function decodeRequest(buffer) {
 }
 
 const count = (shape) => shape.reduce((n, k) => n * k, 1);
+const utf8 = new TextDecoder();
+
+/**
+ * The parsed JSON header of a frame (its bytes). cache ({bytes, parsed}, updated here) holds
+ * the last header read: every answer of a channel carries the same one until the checkpoint
+ * changes, so it is parsed again only when its bytes differ. Throws when it is not JSON.
+ */
+function readHeader(bytes, cache) {
+  const last = cache?.bytes;
+  let same = last?.length === bytes.length && cache.parsed != null;
+  for (let i = 0; same && i < bytes.length; i++) same = last[i] === bytes[i];
+  if (same) return cache.parsed;
+  let parsed;
+  try {
+    parsed = JSON.parse(utf8.decode(bytes));
+  } catch (err) {
+    throw new Error(`header is not JSON: ${err.message}`);
+  }
+  if (cache) Object.assign(cache, { bytes: bytes.slice(), parsed });
+  return parsed;
+}
 
 /**
  * An answer frame (ArrayBuffer) -> {seq, checkpoint, prediction, probabilities, blank, layers,
  * shapes}: the shape decodePrediction gives for the HTTP answer (layers: name -> Float32Array,
  * views on the frame, not copies), plus the echoed seq, the checkpoint's name and the shapes.
- * Throws an Error naming what is wrong with a malformed frame.
+ * Throws an Error naming what is wrong with a malformed frame. cache: an object ({} at first)
+ * kept between frames of one channel: the JSON header is parsed again only when it changes.
  */
-export function decodeFrame(buffer) {
+export function decodeFrame(buffer, cache = null) {
   if (!(buffer instanceof ArrayBuffer)) throw new TypeError("a frame is an ArrayBuffer");
   if (buffer.byteLength < HEADER_BYTES) throw new Error(`frame of ${buffer.byteLength} bytes is shorter than its header`);
   const view = new DataView(buffer);
   const headerLength = view.getUint16(6, true);
   const dataStart = HEADER_BYTES + headerLength;
   if (dataStart > buffer.byteLength) throw new Error(`header of ${headerLength} bytes runs past the frame`);
-  let header;
-  try {
-    header = JSON.parse(new TextDecoder().decode(new Uint8Array(buffer, HEADER_BYTES, headerLength)));
-  } catch (err) {
-    throw new Error(`header is not JSON: ${err.message}`);
-  }
+  const header = readHeader(new Uint8Array(buffer, HEADER_BYTES, headerLength), cache);
   if (header?.v !== 1 || !Array.isArray(header.layers)) throw new Error("header is not version 1 with a layers list");
   const layers = {};
   const shapes = {};
@@ -157,12 +174,14 @@ export class LiveChannel {
     this.Socket = Socket;
     this.socket = null;
     this.seq = 0;
-    this.current = null; // {seq, resolve, reject, timer} of the message in flight
+    this.current = null; // {seq, resolve, reject, deadline} of the message in flight
     this.next = null; // {message, resolve, reject} waiting for it
     this.attempts = 0; // failed opens in a row
     this.tries = tries;
     this.everOpened = false;
     this.retryTimer = 0;
+    this.timer = 0; // checks the deadline of the answer in flight
+    this.headerCache = {}; // the last answer's header, parsed (decodeFrame)
     this.closed = false; // close() was called: never reopen
     this.state = "down";
     this.detail = "";
@@ -259,16 +278,28 @@ export class LiveChannel {
       reject(err);
       return;
     }
-    const timer = setTimeout(() => this.socket?.close(4000, "answer timed out"), this.timeout);
-    this.current = { seq, resolve, reject, timer };
+    this.current = { seq, resolve, reject, deadline: performance.now() + this.timeout };
+    // one timer checks the deadline of whatever is in flight (not a timer armed and cleared per
+    // message: this runs for every drawing)
+    if (!this.timer) this.timer = setTimeout(() => this.checkDeadline(), this.timeout);
     this.stats.sent += 1;
     this.socket.send(bytes);
+  }
+
+  /** The answer in flight is overdue: close the socket (the page then uses HTTP). */
+  checkDeadline() {
+    this.timer = 0;
+    const cur = this.current;
+    if (!cur) return;
+    const left = cur.deadline - performance.now();
+    if (left > 0) this.timer = setTimeout(() => this.checkDeadline(), left);
+    else this.socket?.close(4000, "answer timed out");
   }
 
   receive(data) {
     let frame;
     try {
-      frame = decodeFrame(data);
+      frame = decodeFrame(data, this.headerCache);
     } catch (err) {
       this.socket?.close(4001, "bad frame");
       this.abandon(new Error(`the live channel sent a bad frame: ${err.message}`));
@@ -279,7 +310,6 @@ export class LiveChannel {
       this.stats.dropped += 1; // stale: not the answer to the message in flight
       return;
     }
-    clearTimeout(cur.timer);
     this.current = null;
     this.stats.answered += 1;
     cur.resolve(frame);
@@ -292,7 +322,6 @@ export class LiveChannel {
   /** Reject what is in flight and waiting (the page sends it again over HTTP). */
   abandon(err) {
     if (this.current) {
-      clearTimeout(this.current.timer);
       this.current.reject(err);
       this.current = null;
     }
@@ -303,6 +332,8 @@ export class LiveChannel {
   close() {
     this.closed = true;
     clearTimeout(this.retryTimer);
+    clearTimeout(this.timer);
+    this.timer = 0;
     const ws = this.socket;
     this.socket = null;
     this.abandon(new Error("the live channel was closed"));

@@ -46,6 +46,7 @@ const state = {
   // "live": predictions over the live channel when it is open; "http" (?transport=http): never
   transport: new URLSearchParams(location.search).get("transport") === "http" ? "http" : "live",
   checkpointNames: null, // GET /api/knowledge/checkpoints' names, in order (a promise), for the live channel
+  hoverNone: null, // matchMedia("(hover: none)"), made once (showHint)
 };
 const views = {}; // pad, network, stage3d, inspector, prediction, explain, live: made once in main()
 
@@ -304,8 +305,11 @@ function showResult() {
   showHint(state.view);
   views.stage3d.update(state);
   const d = state.data;
-  $("announce").textContent = !d ? "" : d.blank ? "No ink." : `Prediction: ${d.prediction}`;
-  render();
+  const said = !d ? "" : d.blank ? "No ink." : `Prediction: ${d.prediction}`;
+  const announce = $("announce");
+  if (announce.textContent !== said) announce.textContent = said; // no layout while drawing
+  // a selection reads the new values; with none, the highlight and inspector are already empty
+  if (state.selection) render();
   views.wherefrom.refresh();
 }
 
@@ -409,7 +413,8 @@ function onKey(e) {
 
 /** The line under the toolbar: how to use the view that is shown, on this kind of screen. */
 function showHint(view) {
-  const touch = matchMedia("(hover: none)").matches;
+  state.hoverNone ??= matchMedia("(hover: none)"); // one query, read on every answer
+  const touch = state.hoverNone.matches;
   const empty = !state.data || state.data.blank;
   const hints = {
     empty: touch

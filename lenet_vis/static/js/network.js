@@ -136,7 +136,8 @@ export class NetworkView {
     canvas.addEventListener("pointermove", (e) => this.handlers.hover(this.cellAt(g, c, canvas, e), e));
     canvas.addEventListener("click", (e) => this.handlers.pin(this.cellAt(g, c, canvas, e)));
     canvas.addEventListener("pointerleave", () => this.handlers.leave());
-    return { wrap, canvas, image: canvas.getContext("2d").createImageData(w, h) };
+    const ctx = canvas.getContext("2d");
+    return { wrap, canvas, ctx, image: ctx.createImageData(w, h) };
   }
 
   /** The cell under a pointer event on map c of layer g. */
@@ -179,7 +180,7 @@ export class NetworkView {
           if (m.canvas.width !== c || m.canvas.height !== rows) {
             m.canvas.width = c;
             m.canvas.height = rows;
-            m.image = m.canvas.getContext("2d").createImageData(c, rows);
+            m.image = m.ctx.createImageData(c, rows);
           }
           m.wrap.style.setProperty("--node", `${side}px`);
           if (view.outputs) this.placeOutputs(view, slot, left, top);
@@ -222,27 +223,30 @@ export class NetworkView {
         view.maps.forEach((m, c) => {
           if (values) fillPixels(m.image.data, values, c * per, per, view.signed, layerMax || absMax(values, c * per, (c + 1) * per));
           else blank(m.image.data);
-          m.canvas.getContext("2d").putImageData(m.image, 0, 0);
+          m.ctx.putImageData(m.image, 0, 0);
         });
       } else {
         const m = view.maps[0];
         blank(m.image.data);
         if (values) fillPixels(m.image.data, values, 0, n, view.signed, absMax(values));
         for (let i = n; i < m.canvas.width * m.canvas.height; i++) m.image.data[4 * i + 3] = 0;
-        m.canvas.getContext("2d").putImageData(m.image, 0, 0);
+        m.ctx.putImageData(m.image, 0, 0);
         if (view.outputs) this.updateOutputs(view, values, state.data);
       }
       view.painted = !!values;
     }
   }
 
+  /** The ten output rows; only what changed is written (this runs on every answer while drawing). */
   updateOutputs(view, values, data) {
     const best = values ? data.prediction : -1;
     view.outputs.rows.forEach((r, i) => {
       const p = values ? values[i] : 0;
-      r.bar.style.setProperty("--p", p.toFixed(4));
-      r.pct.textContent = values ? `${Math.round(100 * p)}%` : "";
-      r.li.classList.toggle("best", i === best);
+      const width = p.toFixed(4);
+      const text = values ? `${Math.round(100 * p)}%` : "";
+      if (r.width !== width) r.bar.style.setProperty("--p", (r.width = width));
+      if (r.text !== text) r.pct.textContent = r.text = text;
+      if (r.best !== (i === best)) r.li.classList.toggle("best", (r.best = i === best));
     });
   }
 

@@ -66,31 +66,53 @@ export class PredictionView {
     }
   }
 
-  /** data: the decoded prediction or null (nothing drawn yet). */
+  /**
+   * data: the decoded prediction or null (nothing drawn yet). Only what changed is written: this
+   * runs on every answer while drawing, and each write is style and layout in the next frame.
+   */
   update(data) {
     this.data = data;
     const shown = data && !data.blank;
     if (!shown) {
-      this.digitEl.textContent = "";
-      this.confEl.textContent = data ? "No ink yet: draw a digit." : "Draw a digit on the pad (or press Sample) and watch every layer compute it.";
+      setText(this.digitEl, "");
+      setText(this.confEl, data ? "No ink yet: draw a digit." : "Draw a digit on the pad (or press Sample) and watch every layer compute it.");
     } else {
-      this.digitEl.textContent = String(data.prediction);
-      this.confEl.textContent = `${(100 * data.probabilities[data.prediction]).toFixed(1)}% sure`;
+      setText(this.digitEl, String(data.prediction));
+      setText(this.confEl, `${(100 * data.probabilities[data.prediction]).toFixed(1)}% sure`);
     }
-    this.bars.forEach(({ bar, title, label, pct }, i) => {
+    this.bars.forEach((b, i) => {
       const p = shown ? data.probabilities[i] : 0;
       if (this.rows) {
-        bar.setAttribute("width", (LONG * p).toFixed(2));
-        pct.setAttribute("x", (START + LONG * p + 3).toFixed(2));
-        pct.textContent = shown && p >= 0.005 ? `${Math.round(100 * p)}%` : "";
+        setAttr(b, "bar", "width", (LONG * p).toFixed(2));
+        setAttr(b, "pct", "x", (START + LONG * p + 3).toFixed(2));
+        setText(b.pct, shown && p >= 0.005 ? `${Math.round(100 * p)}%` : "");
       } else {
         const h = TALL * p;
-        bar.setAttribute("y", (BASE - h).toFixed(2));
-        bar.setAttribute("height", h.toFixed(2));
+        setAttr(b, "bar", "y", (BASE - h).toFixed(2));
+        setAttr(b, "bar", "height", h.toFixed(2));
       }
-      bar.classList.toggle("best", shown && i === data.prediction);
-      label.classList.toggle("best", shown && i === data.prediction);
-      title.textContent = `digit ${i}: ${(100 * p).toFixed(1)}%`;
+      const best = Boolean(shown && i === data.prediction);
+      if (b.best !== best) {
+        b.best = best;
+        b.bar.classList.toggle("best", best);
+        b.label.classList.toggle("best", best);
+      }
+      setText(b.title, `digit ${i}: ${(100 * p).toFixed(1)}%`);
     });
+  }
+}
+
+/** Set an element's text when it differs (reading textContent is cheap; writing it is layout). */
+function setText(node, text) {
+  if (node.textContent !== text) node.textContent = text;
+}
+
+/** Set bar b's element `part`'s attribute when it differs from the value last written. */
+function setAttr(b, part, name, value) {
+  const key = `${part}:${name}`;
+  b.written ??= {};
+  if (b.written[key] !== value) {
+    b.written[key] = value;
+    b[part].setAttribute(name, value);
   }
 }
