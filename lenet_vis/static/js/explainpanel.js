@@ -246,7 +246,8 @@ export class ExplainPanel {
   showAblated() {
     const box = this.ablatedBox;
     const n = Object.values(this.state.ablate).reduce((k, v) => k + v.length, 0);
-    this.toggle.textContent = n ? `Explain: why this digit? (${n} off)` : "Explain: why this digit?";
+    // the long part stays a span, so a phone can hide it as it hides Where from's
+    this.toggle.replaceChildren("Explain", el("span", { class: "more" }, ": why this digit?"), n ? ` (${n} off)` : "");
     box.replaceChildren();
     if (!this.ablating) return;
     box.append(el("span", {}, "Switched off: "));

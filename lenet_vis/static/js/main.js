@@ -21,6 +21,7 @@ import { Inspector } from "./inspector.js";
 import { PredictionView } from "./probs.js";
 import { Stage3D } from "./stage3d.js";
 import { ExplainPanel } from "./explainpanel.js";
+import { SideColumn } from "./sidecol.js";
 import { LiveChannel, liveURL, inkFromRGBA, checkpointIndex, FLAG_FIELD } from "./live.js";
 
 const $ = (id) => document.querySelector(`[data-testid="${id}"]`);
@@ -72,6 +73,7 @@ async function main() {
   views.pad.onFile = openImage;
   views.wherefrom = new WhereFrom($("wherefrom-panel"), $("wherefrom"), { pad: views.pad, onPick: loadTraining });
   views.explain = new ExplainPanel($("explain-panel"), $("explain"), { state, pad: views.pad, stage, onLink: syncURL, onAblate: () => { state.dirty = !views.pad.isEmpty; setBusy(); sendIfIdle(); syncURL(); } });
+  views.side = new SideColumn($("side-col"));
   startLive();
   $("legend-scale").style.background = legendGradient();
   showHint("2d");
@@ -109,6 +111,11 @@ function wireControls() {
   $("view-3d").addEventListener("click", () => setView(state.view === "3d" ? "2d" : "3d"));
   $("copy-link").addEventListener("click", copyLink);
   $("unpin").addEventListener("click", release);
+  // on a short screen an opened Explain panel scrolls up into the left column (sidecol.js)
+  $("explain").addEventListener("click", () => requestAnimationFrame(() => {
+    if (views.explain.open) views.side.reveal($("explain-panel"));
+    else views.side.restore();
+  }));
   document.addEventListener("keydown", onKey);
   // keyboard users reach the network too: focusing it pins a cell of the input
   const stage = $("network");
@@ -323,6 +330,7 @@ function pin(cell) {
   state.selection = cell;
   state.pinned = true;
   render()?.scrollIntoView({ block: "nearest", inline: "nearest" });
+  views.side.reveal($("vis").querySelector(".inspector-panel"));
   announceCell();
   syncURL();
 }
@@ -337,6 +345,7 @@ function release() {
   state.pinned = false;
   state.selection = null;
   render();
+  views.side.restore();
   announceCell();
   syncURL();
 }
