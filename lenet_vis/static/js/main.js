@@ -429,7 +429,7 @@ function showHint(view) {
       : "Hover any cell to see every input it reads; click to pin; arrows, [ ] and Page Up/Down move it.",
     "3d": touch
       ? "Drag to turn the network, pinch to zoom; tap a cell to pin it."
-      : "Drag to turn the network, scroll to zoom; hover a cell to see its inputs, click to pin.",
+      : "Drag to turn the network (or Tab to it: arrows turn, + − zoom), scroll to zoom; hover a cell to see its inputs, click to pin.",
   };
   const text = hints[view === "2d" && empty ? "empty" : view];
   if ($("hint").textContent !== text) $("hint").textContent = text; // no layout while drawing
