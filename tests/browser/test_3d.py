@@ -177,9 +177,7 @@ def test_arrow_keys_turn_and_plus_minus_zoom_the_3d_view_it_has_keyboard_focus(p
     settle(page)
     show_3d(page)
     tab_to_3d_view(page)
-    hint = page.get_by_test_id("stage-3d").evaluate(
-        "s => getComputedStyle(s, '::after').content"
-    )
+    hint = page.get_by_test_id("stage-3d").evaluate("s => getComputedStyle(s, '::after').content")
     assert "turn" in hint and "zoom" in hint  # the keys are shown while they work
 
     def spread():  # on-screen distance between two corners of the input slab
