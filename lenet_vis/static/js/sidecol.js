@@ -2,16 +2,19 @@
 // short screen (1366x768) the inspector or an opened Explain panel starts near the column's
 // bottom edge: a pin or an opening scrolls that part up, and a release scrolls back.
 
+const ENOUGH = 320; // px of a part that are enough to read it
+
 /**
  * Where to scroll the column so that a part of it can be read, or null when enough of it shows.
  * view: {top, height} the column's scrollTop and clientHeight; part: {top, height} the part's
  * box in the column's content coordinates (px). Enough shows when the part's top is in view and
- * at least min(its height, 40% of the view) of it is visible.
+ * at least min(its height, 40% of the view, 320 px) of it is visible: at 1366x768 the inspector
+ * shows 110 px under the pad and comes up; at 1920x1080 it shows 380 px and the pad stays.
  */
 export function revealScroll(view, part, margin = 8) {
   const bottom = view.top + view.height;
   const shown = Math.min(part.top + part.height, bottom) - part.top;
-  if (part.top >= view.top && shown >= Math.min(part.height, 0.4 * view.height)) return null;
+  if (part.top >= view.top && shown >= Math.min(part.height, 0.4 * view.height, ENOUGH)) return null;
   return Math.max(0, part.top - margin);
 }
 
