@@ -83,3 +83,34 @@ def test_on_a_phone_explain_and_where_from_are_both_short_until_one_opens(phone)
     assert top[0] == pytest.approx(top[1], abs=2)  # one row under the pad and the verdict
     explain.click()
     expect(explain).to_have_text("Explain: why this digit?")
+
+
+def test_the_explain_panel_has_a_title_and_closes_from_its_own_button(page):
+    draw(page, STROKES[7])
+    settle(page)
+    page.get_by_test_id("explain").click()
+    body = page.get_by_test_id("explain-panel")
+    expect(body.locator("h2")).to_have_text("Explain: what in your drawing made the verdict")
+    page.get_by_test_id("explain-close").click()
+    expect(body).to_be_hidden()
+    expect(page.get_by_test_id("explain")).to_have_attribute("aria-expanded", "false")
+    expect(page.get_by_test_id("explain")).to_be_focused()
+    assert scrolled(page) == 0  # back to the pad, as the Explain button's own close does
+
+
+def test_a_link_with_a_pinned_cell_opens_with_its_arithmetic_in_view(page, browser, live_server):
+    from tests.browser.conftest import open_page
+
+    draw(page, STROKES[7])
+    settle(page)
+    hover_cell(page, "relu2", 3, 4, 4, click=True)
+    page.wait_for_function("() => location.hash.includes('p=relu2.3.4.4')")
+    shared = open_page(browser, live_server, path="/" + page.evaluate("location.hash"))
+    try:
+        settle(shared)
+        expect(shared.get_by_test_id("inspector").locator("h3")).to_contain_text("row 4, col 4")
+        assert scrolled(shared) > 200
+        assert shared.get_by_test_id("inspector").evaluate(IN_VIEW) > 500
+        assert shared.console_errors == []
+    finally:
+        shared.close()

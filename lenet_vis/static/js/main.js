@@ -528,6 +528,7 @@ async function restore() {
     state.selection = { layer: g.name, ...moveCell(g, s.pinned, 0, 0) };
     state.pinned = true;
     render();
+    views.side.reveal($("vis").querySelector(".inspector-panel")); // a shared pin: its arithmetic in view
     announceCell();
   }
   if (s.view === "3d") await setView("3d");

@@ -23,6 +23,19 @@ export class SideColumn {
   constructor(col) {
     this.col = col;
     this.from = null; // scrollTop before a reveal, restored on release
+    // a part revealed before the column was long enough to bring it up (a link's pin, before the
+    // prediction fills the inspector) comes up when the column grows, unless the person scrolls
+    this.pending = null;
+    if (!col) return;
+    const grown = new ResizeObserver(() => {
+      const part = this.pending;
+      this.pending = null;
+      if (part) this.reveal(part);
+    });
+    for (const child of col.children) grown.observe(child);
+    for (const type of ["wheel", "touchstart", "keydown"]) {
+      col.addEventListener(type, () => { this.pending = null; }, { passive: true });
+    }
   }
 
   get scrolls() {
@@ -36,13 +49,16 @@ export class SideColumn {
     const p = part.getBoundingClientRect();
     const view = { top: this.col.scrollTop, height: this.col.clientHeight };
     const to = revealScroll(view, { top: p.top - c.top + view.top, height: p.height });
+    this.pending = null;
     if (to === null) return;
     this.from ??= view.top;
     this.col.scrollTo({ top: to, behavior: smooth() });
+    if (to > this.col.scrollHeight - this.col.clientHeight + 1) this.pending = part;
   }
 
   /** Scroll back to where the column was before the last reveal (the pad, usually). */
   restore() {
+    this.pending = null;
     if (this.from === null || !this.scrolls) return;
     this.col.scrollTo({ top: this.from, behavior: smooth() });
     this.from = null;
