@@ -44,7 +44,8 @@ export class SideColumn {
 
   /** Bring `part` (an element in the column) up if it lies mostly below the fold. */
   reveal(part) {
-    if (!part || !this.scrolls) return;
+    // a drawer (Explain from 1600 px) lies over the page, not in the column
+    if (!part || !this.scrolls || getComputedStyle(part).position === "fixed") return;
     const c = this.col.getBoundingClientRect();
     const p = part.getBoundingClientRect();
     const view = { top: this.col.scrollTop, height: this.col.clientHeight };
