@@ -164,6 +164,59 @@ def test_turning_the_3d_view_moves_the_cells_on_screen(page):
     expect(page.get_by_test_id("inspector")).not_to_contain_text("pinned")  # a drag is no tap
 
 
+def tab_to_3d_view(page):
+    for _ in range(12):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.matches('[data-testid=stage-3d] canvas')"):
+            return
+    raise AssertionError("Tab never reached the 3D view")
+
+
+def test_arrow_keys_turn_and_plus_minus_zoom_the_3d_view_it_has_keyboard_focus(page):
+    draw(page, STROKES[7])
+    settle(page)
+    show_3d(page)
+    tab_to_3d_view(page)
+    hint = page.get_by_test_id("stage-3d").evaluate("s => getComputedStyle(s, '::after').content")
+    assert "turn" in hint and "zoom" in hint  # the keys are shown while they work
+
+    def spread():  # on-screen distance between two corners of the input slab
+        (ax, ay), (bx, by) = project(page, "input", 0, 0, 0), project(page, "input", 0, 31, 31)
+        return np.hypot(ax - bx, ay - by)
+
+    start, size = project(page, "input", 0, 0, 31), spread()
+    for _ in range(3):
+        page.keyboard.press("ArrowRight")
+    turned = project(page, "input", 0, 0, 31)
+    assert np.hypot(turned[0] - start[0], turned[1] - start[1]) > 20
+    for _ in range(3):
+        page.keyboard.press("ArrowLeft")  # back where it was
+    back = project(page, "input", 0, 0, 31)
+    assert back == pytest.approx(start, abs=0.5)
+    for _ in range(3):
+        page.keyboard.press("+")
+    assert spread() > 1.3 * size
+    for _ in range(3):
+        page.keyboard.press("-")
+    assert spread() == pytest.approx(size, rel=1e-3)
+    # the keys turned the view, they did not pin or move a cell; focus stayed on the view
+    expect(page.get_by_test_id("inspector")).not_to_contain_text("pinned")
+    assert page.evaluate("document.activeElement.matches('[data-testid=stage-3d] canvas')")
+
+
+def test_after_a_click_pin_in_3d_the_arrows_still_move_the_pinned_cell(page):
+    draw(page, STROKES[7])
+    settle(page)
+    show_3d(page)
+    x, y = project(page, "pool1", 0, 5, 5)
+    page.mouse.click(x, y)
+    expect(page.get_by_test_id("inspector")).to_contain_text("row 5, col 5")
+    view = project(page, "input", 0, 0, 31)
+    page.keyboard.press("ArrowRight")
+    expect(page.get_by_test_id("inspector")).to_contain_text("row 5, col 6")
+    assert project(page, "input", 0, 0, 31) == pytest.approx(view, abs=0.5)  # not turned
+
+
 def test_leaving_3d_disposes_it_and_the_2d_view_returns(page):
     for _ in range(4):  # each visit makes and frees a WebGL context
         show_3d(page)

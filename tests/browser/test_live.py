@@ -421,3 +421,19 @@ def test_the_channel_sends_the_newest_drawing_and_never_two_at_once(page):
     assert got["answers"] == [[1, False], None, [2, False]]
     assert got["stats"] == {"sent": 2, "answered": 2, "dropped": 0}
     assert got["refused"] == "the live channel is not open"
+
+
+def test_the_live_channel_page_reads_on_a_phone_without_sideways_scrolling(browser, live_server):
+    page = browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    try:
+        page.goto(f"{live_server}/docs/live")
+        widths = page.evaluate(
+            "[...document.querySelectorAll('pre, table')].map(e => [e.scrollWidth, e.clientWidth])"
+        )
+        assert len(widths) == 5  # two layouts, the header example, close codes, Python
+        assert all(scroll <= client for scroll, client in widths), widths
+        assert page.evaluate("document.documentElement.scrollWidth <= innerWidth")
+        # the header example is the server's, wrapped, not cut
+        assert '["softmax",[10],' in page.locator("pre").first.text_content()
+    finally:
+        page.close()

@@ -2,7 +2,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
-  PALETTE, rgb, fitView, project, unproject, projectAll, clampToView, nearestPoint, labelCentres,
+  PALETTE, YOURS, rgb, fitView, project, unproject, projectAll, clampToView, nearestPoint, labelCentres,
   pointPixels, drawOrder, digitWords,
 } from "../../lenet_vis/static/js/knowledgemap.js";
 
@@ -16,6 +16,51 @@ test("the palette has ten distinct colours, one a digit", () => {
     const [r, g, b] = rgb(c);
     assert.ok(0.2126 * r + 0.7152 * g + 0.0722 * b > 60, c);
   }
+});
+
+// CIELAB of an sRGB colour, and the colour as seen with a dichromacy (Machado, Oliveira and
+// Fernandes 2009, severity 1, on linear RGB)
+const linear = (v) => (v /= 255) <= 0.04045 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+const encode = (v) => {
+  v = Math.min(1, Math.max(0, v));
+  return 255 * (v <= 0.0031308 ? 12.92 * v : 1.055 * v ** (1 / 2.4) - 0.055);
+};
+function lab([r8, g8, b8]) {
+  const [r, g, b] = [r8, g8, b8].map(linear);
+  const f = (t) => (t > 216 / 24389 ? Math.cbrt(t) : (24389 / 27 * t + 16) / 116);
+  const x = f((0.4124 * r + 0.3576 * g + 0.1805 * b) / 0.95047);
+  const y = f(0.2126 * r + 0.7152 * g + 0.0722 * b);
+  const z = f((0.0193 * r + 0.1192 * g + 0.9505 * b) / 1.08883);
+  return [116 * y - 16, 500 * (x - y), 200 * (y - z)];
+}
+const SIGHTS = {
+  normal: null,
+  protanopia: [[0.152286, 1.052583, -0.204868], [0.114503, 0.786281, 0.099216], [-0.003882, -0.048116, 1.051998]],
+  deuteranopia: [[0.367322, 0.860646, -0.227968], [0.280085, 0.672501, 0.047413], [-0.01182, 0.04294, 0.968881]],
+  tritanopia: [[1.255528, -0.076749, -0.178779], [-0.078411, 0.930809, 0.147602], [0.004733, 0.691367, 0.3039]],
+};
+const seen = (hex, m) => {
+  const c = rgb(hex);
+  if (!m) return lab(c);
+  const l = c.map(linear);
+  return lab(m.map((row) => encode(row[0] * l[0] + row[1] * l[1] + row[2] * l[2])));
+};
+const deltaE = (a, b) => Math.hypot(a[0] - b[0], a[1] - b[1], a[2] - b[2]);
+
+test("the ten colours and your digit's stay apart with each common colour-vision deficiency", () => {
+  for (const [sight, m] of Object.entries(SIGHTS)) {
+    const labs = PALETTE.map((c) => seen(c, m));
+    for (let i = 0; i < 10; i++) {
+      for (let j = i + 1; j < 10; j++) {
+        const d = deltaE(labs[i], labs[j]);
+        assert.ok(d >= 16, `${sight}: digits ${i} and ${j} only ${d.toFixed(1)} apart`);
+      }
+      const d = deltaE(labs[i], seen(YOURS, m));
+      assert.ok(d >= 16, `${sight}: digit ${i} only ${d.toFixed(1)} from your digit's marker`);
+    }
+  }
+  // the old palette's 1 and 6 (#ffa90e, #e76300) fail the same measure: it is a real test
+  assert.ok(deltaE(seen("#ffa90e", SIGHTS.deuteranopia), seen(YOURS, SIGHTS.deuteranopia)) < 16);
 });
 
 test("the view fits the bounds with one scale for both axes, centred, y up", () => {

@@ -255,7 +255,9 @@ LIVE_DOC = """<!doctype html>
 <style>body{{font:16px/1.5 system-ui,sans-serif;max-width:52rem;margin:2rem auto;padding:0 1rem}}
 pre,code{{font:14px/1.4 ui-monospace,monospace}}pre{{background:#f4f4f4;padding:.8rem;
 overflow-x:auto}}td,th{{padding:.15rem .6rem;text-align:left;vertical-align:top}}
-table{{border-collapse:collapse}}tr{{border-bottom:1px solid #ddd}}</style></head><body>
+table{{border-collapse:collapse}}tr{{border-bottom:1px solid #ddd}}td{{overflow-wrap:anywhere}}
+@media (max-width:40rem){{pre{{white-space:pre-wrap;overflow-wrap:anywhere}}
+h1{{font-size:1.6rem}}body{{margin-top:1rem}}}}</style></head><body>
 <h1>Live channel: WebSocket <code>/api/live</code></h1>
 <p>The visualizer's channel: one binary message per drawing, one binary frame per answer with
 the prediction and every layer as float32. The JSON API (<a href="/docs">/docs</a>) stays for

@@ -149,7 +149,16 @@ export class ExplainPanel {
     }
     const hint = el("p", { class: "explain-note" },
       "Click a filter in the ranking, or Alt+click a conv map or fc unit in the diagram, to switch it off.");
-    this.body.append(head, settings, hint, this.ablatedBox, this.status, this.cfVerdict, this.viewRoot);
+    // a title and a close button, as Where from's panel has: the drawer (1600 px and up) and the
+    // inspector column's top (900-1599 px) are far from the Explain button
+    const close = el("button", { type: "button", class: "explain-close", testid: "explain-close", "aria-label": "Close Explain" }, "×");
+    close.addEventListener("click", () => {
+      this.toggle.click();
+      this.toggle.focus();
+    });
+    const title = el("div", { class: "explain-head" });
+    title.append(el("h2", {}, "Explain: what in your drawing made the verdict"), close);
+    this.body.append(title, head, settings, hint, this.ablatedBox, this.status, this.cfVerdict, this.viewRoot);
     this.targetSelect = target;
     this.cfSelect = cf;
     this.keepAButton = keepA;
@@ -246,7 +255,8 @@ export class ExplainPanel {
   showAblated() {
     const box = this.ablatedBox;
     const n = Object.values(this.state.ablate).reduce((k, v) => k + v.length, 0);
-    this.toggle.textContent = n ? `Explain: why this digit? (${n} off)` : "Explain: why this digit?";
+    // the long part stays a span, so a phone can hide it as it hides Where from's
+    this.toggle.replaceChildren("Explain", el("span", { class: "more" }, ": why this digit?"), n ? ` (${n} off)` : "");
     box.replaceChildren();
     if (!this.ablating) return;
     box.append(el("span", {}, "Switched off: "));

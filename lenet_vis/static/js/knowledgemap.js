@@ -3,14 +3,20 @@
 // nearest a pointer, and where to write each digit's name.
 
 /**
- * Ten colours told apart with the common colour-vision deficiencies: Petroff's 10-colour
- * sequence ("Accessible Color Sequences for Data Visualization", 2021; matplotlib's petroff10).
- * Index = digit.
+ * Ten colours for the ten labels, chosen (from Paul Tol's, Okabe and Ito's and Petroff's
+ * colour-blind-aware sets) so that every pair stays at least 16 CIELAB units apart for normal
+ * vision and simulated protanopia, deuteranopia and tritanopia (Machado et al. 2009), none is
+ * orange (the page's accent marks your digit: at least 16 units from each in all four views),
+ * and each is bright enough to read on the black map. Neighbouring clusters (0 2 3 5 8 in the
+ * middle, 4 9 7 above, 6 below 5) get the most different hues. Index = digit.
  */
 export const PALETTE = [
-  "#3f90da", "#ffa90e", "#bd1f01", "#94a4a2", "#832db6",
-  "#a96b59", "#e76300", "#b9ac70", "#717581", "#92dadd",
+  "#3f90da", "#9e2a5e", "#bd1f01", "#228833", "#aa4499",
+  "#cc79a7", "#832db6", "#dddddd", "#ddcc77", "#88ccee",
 ];
+
+/** Your digit on the map: a ring in the page's accent colour (no label colour is orange). */
+export const YOURS = "#e67d14";
 
 /** "#rrggbb" -> [r, g, b]. */
 export function rgb(hex) {

@@ -21,6 +21,7 @@ import { Inspector } from "./inspector.js";
 import { PredictionView } from "./probs.js";
 import { Stage3D } from "./stage3d.js";
 import { ExplainPanel } from "./explainpanel.js";
+import { SideColumn } from "./sidecol.js";
 import { LiveChannel, liveURL, inkFromRGBA, checkpointIndex, FLAG_FIELD } from "./live.js";
 
 const $ = (id) => document.querySelector(`[data-testid="${id}"]`);
@@ -73,6 +74,7 @@ async function main() {
   views.pad.onFile = openImage;
   views.wherefrom = new WhereFrom($("wherefrom-panel"), $("wherefrom"), { pad: views.pad, onPick: loadTraining });
   views.explain = new ExplainPanel($("explain-panel"), $("explain"), { state, pad: views.pad, stage, onLink: syncURL, onAblate: () => { state.dirty = !views.pad.isEmpty; setBusy(); sendIfIdle(); syncURL(); } });
+  views.side = new SideColumn($("side-col"));
   startLive();
   $("legend-scale").style.background = legendGradient();
   showHint("2d");
@@ -110,6 +112,11 @@ function wireControls() {
   $("view-3d").addEventListener("click", () => setView(state.view === "3d" ? "2d" : "3d"));
   $("copy-link").addEventListener("click", copyLink);
   $("unpin").addEventListener("click", release);
+  // on a short screen an opened Explain panel scrolls up into the left column (sidecol.js)
+  $("explain").addEventListener("click", () => requestAnimationFrame(() => {
+    if (views.explain.open) views.side.reveal($("explain-panel"));
+    else views.side.restore();
+  }));
   document.addEventListener("keydown", onKey);
   // keyboard users reach the network too: focusing it pins a cell of the input
   const stage = $("network");
@@ -327,6 +334,7 @@ function pin(cell) {
   state.selection = cell;
   state.pinned = true;
   render()?.scrollIntoView({ block: "nearest", inline: "nearest" });
+  views.side.reveal($("vis").querySelector(".inspector-panel"));
   announceCell();
   syncURL();
 }
@@ -341,6 +349,7 @@ function release() {
   state.pinned = false;
   state.selection = null;
   render();
+  views.side.restore();
   announceCell();
   syncURL();
 }
@@ -425,7 +434,7 @@ function showHint(view) {
       : "Hover any cell to see every input it reads; click to pin; arrows, [ ] and Page Up/Down move it.",
     "3d": touch
       ? "Drag to turn the network, pinch to zoom; tap a cell to pin it."
-      : "Drag to turn the network, scroll to zoom; hover a cell to see its inputs, click to pin.",
+      : "Drag to turn the network (or Tab to it: arrows turn, + − zoom), scroll to zoom; hover a cell to see its inputs, click to pin.",
   };
   const text = hints[view === "2d" && empty ? "empty" : view];
   if ($("hint").textContent !== text) $("hint").textContent = text; // no layout while drawing
@@ -524,6 +533,7 @@ async function restore() {
     state.selection = { layer: g.name, ...moveCell(g, s.pinned, 0, 0) };
     state.pinned = true;
     render();
+    views.side.reveal($("vis").querySelector(".inspector-panel")); // a shared pin: its arithmetic in view
     announceCell();
   }
   if (s.view === "3d") await setView("3d");

@@ -1,11 +1,16 @@
 // Orbit, zoom and pan of a camera around a target, from mouse, touch and pen, told apart from
 // a tap (a press that barely moves) and a hover. Drag turns; right-drag or shift-drag pans;
-// the wheel or a pinch zooms. Nothing runs unless an event comes: onChange asks for a frame.
+// the wheel or a pinch zooms. From the keyboard, while the canvas has keyboard focus (Tab):
+// the arrows turn, Shift+arrows pan, + and - zoom. Nothing runs unless an event comes:
+// onChange asks for a frame.
 
 const TAP_SLOP = 5; // px a press may move and still count as a tap
 const TURN = 0.008; // radians per px of drag
 const MIN_PHI = 0.05;
 const MAX_PHI = Math.PI - 0.05;
+const KEY_STEP = 24; // px of drag one arrow press stands for (about 11 degrees)
+const KEY_ZOOM = 1.15; // one + or - press
+const ARROWS = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, -1], ArrowDown: [0, 1] };
 
 export class OrbitControl {
   /**
@@ -32,7 +37,13 @@ export class OrbitControl {
       ["pointerleave", (e) => e.pointerType === "mouse" && !this.pointers.size && this.handlers.leave()],
       ["wheel", (e) => this.wheel(e), { passive: false }],
       ["contextmenu", (e) => e.preventDefault()],
+      ["keydown", (e) => this.key(e)],
+      // the keys work while focus came from the keyboard: a press (a pin) gives the arrows back
+      ["focus", () => this.keys(!this.pressed)],
+      ["blur", () => this.keys(false)],
     ];
+    this.pressed = false; // a pointer is down on the canvas (a focus now comes from it)
+    if (element.tabIndex < 0) element.tabIndex = 0; // reachable with Tab, for the keys
     for (const [type, fn, opts] of this.listeners) element.addEventListener(type, fn, opts);
   }
 
@@ -88,6 +99,8 @@ export class OrbitControl {
   }
 
   down(e) {
+    this.pressed = true;
+    this.keys(false);
     if (e.pointerType === "mouse" && e.button !== 0 && e.button !== 2) return;
     try {
       this.element.setPointerCapture(e.pointerId); // keep turning when the pointer leaves the canvas
@@ -125,12 +138,14 @@ export class OrbitControl {
   }
 
   up(e) {
+    this.pressed = false;
     if (!this.pointers.has(e.pointerId)) return;
     this.pointers.delete(e.pointerId);
     if (!this.dragged && this.pointers.size === 0 && e.button !== 2) this.handlers.tap(e);
   }
 
   cancel(e) {
+    this.pressed = false;
     this.pointers.delete(e.pointerId);
     this.dragged = true;
   }
@@ -144,6 +159,36 @@ export class OrbitControl {
     e.preventDefault();
     const lines = e.deltaMode === 1 ? 16 : e.deltaMode === 2 ? 400 : 1;
     this.zoom(Math.exp(Math.max(-1, Math.min(1, (e.deltaY * lines) / 500))));
+  }
+
+  /**
+   * A key while the canvas has keyboard focus: arrows turn (as a drag that way would), Shift
+   * with them pans, + or = zooms in, - zooms out. Handled keys go no further, so the page's
+   * keys for a pinned cell wait until focus leaves; a canvas focused by a click (a pin) keeps
+   * the arrows for the pinned cell.
+   */
+  key(e) {
+    if (e.altKey || e.ctrlKey || e.metaKey || this.element.dataset.keys !== "on") return;
+    const arrow = ARROWS[e.key];
+    if (arrow) {
+      const [dx, dy] = arrow.map((v) => v * KEY_STEP);
+      if (e.shiftKey) this.pan(dx, dy);
+      else this.turn(dx, dy);
+    } else if (e.key === "+" || e.key === "=") {
+      this.zoom(1 / KEY_ZOOM);
+    } else if (e.key === "-" || e.key === "_") {
+      this.zoom(KEY_ZOOM);
+    } else {
+      return;
+    }
+    e.preventDefault();
+    e.stopPropagation();
+  }
+
+  /** Keyboard orbit on or off; data-keys="on" shows the keys (network3d.css). */
+  keys(on) {
+    if (on) this.element.dataset.keys = "on";
+    else delete this.element.dataset.keys;
   }
 
   dispose() {

@@ -58,7 +58,7 @@ export class Network3D {
     this.canvas.style.cssText = "display: block; width: 100%; height: 100%; touch-action: none";
     this.canvas.setAttribute("role", "img");
     this.canvas.setAttribute("aria-label",
-      "The network in 3D: the layers as slabs, the input at the bottom. Drag to turn, wheel or pinch to zoom, right-drag to pan; hover or tap a cell to inspect it.");
+      "The network in 3D: the layers as slabs, the input at the bottom. Drag or the arrow keys to turn, wheel, pinch or + and - to zoom, right-drag or Shift+arrows to pan; hover or tap a cell to inspect it.");
     // the view's element answers where a cell is drawn (tests and the benchmark aim with it)
     this.canvas.projectCell = (cell) => this.project(cell);
     container.append(this.canvas);

@@ -6,12 +6,11 @@
 // once per hovered point.
 import { grayCanvas, problem, filesMissing } from "./filterknowledge.js";
 import {
-  PALETTE, fitView, project, projectAll, clampToView, nearestPoint, labelCentres, pointPixels,
+  PALETTE, YOURS, fitView, project, projectAll, clampToView, nearestPoint, labelCentres, pointPixels,
   drawOrder, digitWords, surroundings, surroundingsWords,
 } from "./knowledgemap.js";
 
 const MARKER = "#ffffff";
-const MARKER_RING = "#e67d14";
 const HIT_RADIUS = 9; // CSS px
 
 const el = (tag, props = {}, ...children) => {
@@ -319,15 +318,25 @@ export class WhereFrom {
       return;
     }
     const [x, y, outside] = clampToView(m.view, project(m.view, this.position), 9);
-    // a ring in the accent colour round a white dot, with a black outline to stand out anywhere
+    // a reticle: a ring in the accent colour (no label's colour) with four ticks, round a white
+    // dot, outlined in black: a shape no point or mistake ring has, seen on any colour
+    const reticle = () => {
+      ctx.beginPath();
+      ctx.arc(x, y, 8, 0, 2 * Math.PI);
+      for (const [dx, dy] of [[1, 0], [-1, 0], [0, 1], [0, -1]]) {
+        ctx.moveTo(x + 8 * dx, y + 8 * dy);
+        ctx.lineTo(x + 14 * dx, y + 14 * dy);
+      }
+    };
+    ctx.lineCap = "round";
     ctx.lineWidth = 5;
     ctx.strokeStyle = "#000";
-    ctx.beginPath();
-    ctx.arc(x, y, 8, 0, 2 * Math.PI);
+    reticle();
     ctx.stroke();
     ctx.lineWidth = 3;
-    ctx.strokeStyle = MARKER_RING;
+    ctx.strokeStyle = YOURS;
     ctx.stroke();
+    ctx.lineCap = "butt";
     ctx.fillStyle = MARKER;
     ctx.beginPath();
     ctx.arc(x, y, 3, 0, 2 * Math.PI);
