@@ -7,6 +7,7 @@ that makes 32x32. Ink is bright on dark: 0 background, 255 ink.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import NamedTuple
 
 import numpy as np
@@ -123,7 +124,8 @@ def _preprocess(ink: np.ndarray, out: np.ndarray) -> bool:
     """to_network_input's steps on ink (H, W) float32 or uint8, into out; True if blank.
 
     The reductions call the ufuncs' reduce directly (what ndarray.max and .sum call, without
-    their Python wrappers): each live message runs this once, on a cold cache.
+    their Python wrappers), and the resize is two small matrix products (`resampler`): each
+    live message runs this once, on a cold cache.
     """
     out.fill(0)
     row_peaks = _max(ink, axis=1)  # the box from each row's and column's brightest ink
@@ -140,19 +142,15 @@ def _preprocess(ink: np.ndarray, out: np.ndarray) -> bool:
     box = band[:, cols[0] : cols[-1] + 1]
     h, w = box.shape
     scale = BOX / max(h, w)
-    size = (max(1, round(w * scale)), max(1, round(h * scale)))
-    if ink.dtype == np.uint8:
-        # Pillow maps a contiguous uint8 box as an L image without decoding it, and L -> F is
-        # exact: the same float32 image as box.astype(np.float32), for less work
-        crop = np.ascontiguousarray(box)
-        image = Image.frombuffer("L", (w, h), crop, "raw", "L", 0, 1).convert("F")
-    else:
-        crop = np.clip(box, 0, 255)
-        image = Image.frombuffer("F", (w, h), crop, "raw", "F", 0, 1)
-    # reducing_gap: a fast integer box reduction first, then Lanczos for the last factor of 2
-    small = image.resize(size, Image.Resampling.LANCZOS, reducing_gap=2.0)
-    digit = np.frombuffer(small.tobytes(), np.float32)
-    digit = np.maximum(digit, 0).reshape(size[1], size[0])  # Lanczos rings below zero
+    rows_out, cols_out = max(1, round(h * scale)), max(1, round(w * scale))
+    crop = box.astype(np.float32) if ink.dtype == np.uint8 else np.clip(box, 0, 255)
+    if max(h, w) <= CACHED_SIDE:  # Pillow's resize as two matrix products: rows, then columns
+        digit = resampler(h, rows_out) @ crop @ resampler(w, cols_out).T
+    else:  # a large image's box: Pillow resizes it itself
+        image = Image.frombuffer("F", (w, h), np.ascontiguousarray(crop), "raw", "F", 0, 1)
+        small = image.resize((cols_out, rows_out), Image.Resampling.LANCZOS, reducing_gap=2.0)
+        digit = np.array(small, dtype=np.float32)
+    np.maximum(digit, 0, out=digit)  # Lanczos rings below zero
     top = float(_max(digit, axis=None))
     if top <= 0:
         return False
@@ -161,8 +159,39 @@ def _preprocess(ink: np.ndarray, out: np.ndarray) -> bool:
     mass = _sum(digit, axis=None)
     cy = _sum(digit, axis=1) @ _INDEX[: digit.shape[0]] / mass
     cx = _sum(digit, axis=0) @ _INDEX[: digit.shape[1]] / mass
-    _paste(out, digit, PAD + round(FIELD / 2 - cy), PAD + round(FIELD / 2 - cx))
+    _paste(out, digit, PAD + _shift(cy), PAD + _shift(cx))
     return False
+
+
+def _shift(centre: float) -> int:
+    """Pixels to move a digit whose centre of mass is at `centre` so it lands on pixel 14.
+
+    Rounded to 1e-4 first: a symmetric digit (a dot, a straight bar) has its centre exactly
+    half-way between pixels, and float rounding in the sums must not decide which way it goes.
+    """
+    return round(round(FIELD / 2 - centre, 4))
+
+
+CACHED_SIDE = 256  # resamplers from at most this many pixels are kept (the pad sends 140)
+
+
+@lru_cache(maxsize=1024)
+def resampler(n: int, m: int) -> np.ndarray:
+    """(m, n) float32: Pillow's LANCZOS resize (reducing_gap=2.0: an integer box reduction
+    first, Lanczos for the rest) from n pixels to m along one axis, as a matrix.
+
+    Pillow's resize is linear and separable, so resizing an (h, w) image to (m_h, m_w) is
+    resampler(h, m_h) @ image @ resampler(w, m_w).T, equal to `Image.resize` on the float image
+    within float32 rounding (tests/model/test_preprocess_identity.py). Pillow computes the
+    weights: resizing the n x n identity along its rows leaves column j as the weights of
+    input pixel j. The last 1,024 are kept (n <= CACHED_SIDE: 20 MiB at worst).
+    """
+    eye = np.eye(n, dtype=np.float32)
+    image = Image.frombuffer("F", (n, n), eye, "raw", "F", 0, 1)
+    rows = image.resize((n, m), Image.Resampling.LANCZOS, reducing_gap=2.0)  # columns kept
+    weights = np.array(rows, dtype=np.float32).reshape(m, n)
+    weights.flags.writeable = False  # kept and shared
+    return weights
 
 
 def _ink_or_grid(image) -> np.ndarray:
