@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import struct
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -113,7 +114,10 @@ async def drive_async(base: str, connections: int, seconds: float, hz: float = 6
 
 
 def drive(base: str, connections: int, seconds: float, hz: float = 60.0) -> Load:
-    return asyncio.run(drive_async(base, connections, seconds, hz))
+    """drive_async on an event loop of its own thread: the calling thread may already run one
+    (Playwright's sync API keeps a loop running in the test session's thread)."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, drive_async(base, connections, seconds, hz)).result()
 
 
 def close_of(exc: BaseException) -> tuple[int | None, str]:
