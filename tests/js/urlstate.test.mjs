@@ -52,10 +52,10 @@ const strokeDistance = (a, b) => Math.max(...a.points.map((p) => Math.min(
   ...b.points.map((q, i) => toSegment(p, b.points[Math.max(0, i - 1)], q)))));
 
 test("fields are declared in one table with distinct keys and sane defaults", () => {
-  assert.deepEqual(FIELDS.map((f) => f.name), ["strokes", "sample", "pinned", "view", "showPre", "normalise", "ablate", "compareA", "checkpoint"]);
+  assert.deepEqual(FIELDS.map((f) => f.name), ["strokes", "sample", "pinned", "view", "showPre", "normalise", "ablate", "compareA", "checkpoint", "image"]);
   assert.equal(new Set(FIELDS.map((f) => f.key)).size, FIELDS.length);
   assert.deepEqual(defaultState(), { strokes: [], sample: null, pinned: null, view: "2d", showPre: false, normalise: "map",
-    ablate: { conv1: [], conv2: [], fc1: [], fc2: [] }, compareA: null, checkpoint: null });
+    ablate: { conv1: [], conv2: [], fc1: [], fc2: [] }, compareA: null, checkpoint: null, image: null });
   assert.equal(encodeState(defaultState()), "");
   assert.deepEqual(decodeState(""), { state: defaultState(), errors: [] });
 });
@@ -64,7 +64,7 @@ test("the whole state round-trips through the URL", () => {
   const state = {
     strokes: DIGITS[7], sample: 12, pinned: { layer: "conv2", c: 3, y: 4, x: 2 },
     view: "3d", showPre: true, normalise: "layer", ablate: { conv1: [], conv2: [4, 11], fc1: [7], fc2: [] },
-    compareA: DIGITS[7], checkpoint: "epoch-3",
+    compareA: DIGITS[7], checkpoint: "epoch-3", image: null,
   };
   const text = encodeState(state);
   assert.match(text, /^[A-Za-z0-9_\-.=&]+$/); // nothing to escape in a fragment or a query

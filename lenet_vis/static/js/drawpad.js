@@ -1,6 +1,7 @@
 // The draw pad: white ink on black, round brush, Pointer Events (mouse, touch, pen).
 // Render module: owns its canvas; tells the page when the drawing changes.
-import { padPoint } from "./urlstate.js";
+import { padPoint, encodeInk, INK_SIDE } from "./urlstate.js";
+import { inkFromRGBA } from "./live.js";
 
 export class DrawPad {
   /**
@@ -136,10 +137,41 @@ export class DrawPad {
         ctx.fillRect(0, (this.size + h) / 2, this.size, this.size);
       }
     }
-    this.base = base;
+    // kept as the grey ink the pad exports (exportSize a side), so that a link can carry it
+    // and a reopened link puts back this very base
+    const small = document.createElement("canvas");
+    small.width = small.height = this.exportSize;
+    const sctx = small.getContext("2d");
+    sctx.imageSmoothingQuality = "high";
+    sctx.drawImage(base, 0, 0, this.exportSize, this.exportSize);
+    const grey = inkFromRGBA(sctx.getImageData(0, 0, this.exportSize, this.exportSize).data);
+    await this.loadInk(grey);
+  }
+
+  /**
+   * Put grey ink (Uint8Array of exportSize^2, as an opened image is kept) on the pad as its
+   * base, the strokes cleared. `text`: its link form when known (else it is encoded here).
+   * this.image.text is that form, null when the image is too large for a link.
+   */
+  async loadInk(grey, text) {
+    const n = this.exportSize;
+    if (n !== INK_SIDE || grey.length !== n * n) throw new RangeError(`the ink must be ${n}x${n}`);
+    const canvas = document.createElement("canvas");
+    canvas.width = canvas.height = n;
+    const ctx = canvas.getContext("2d");
+    const img = ctx.createImageData(n, n);
+    grey.forEach((v, i) => img.data.set([v, v, v, 255], 4 * i));
+    ctx.putImageData(img, 0, 0);
+    this.image = { canvas, text: text ?? (await encodeInk(grey)) };
+    this.base = canvas;
     this.strokes = [];
     this.redraw();
     this.onChange("image");
+  }
+
+  /** An opened image's link form while it is on the pad: text, null (too large), or undefined. */
+  get imageLink() {
+    return this.image && this.base === this.image.canvas ? this.image.text : undefined;
   }
 
   get isEmpty() {

@@ -160,7 +160,8 @@ async function openImage(file) {
   try {
     state.sample = null;
     await views.pad.loadImage(file);
-    $("sample-label").textContent = `Your image: ${file.name}`;
+    const unlinked = views.pad.imageLink === null ? " (too detailed to go in a link)" : "";
+    $("sample-label").textContent = `Your image: ${file.name}${unlinked}`;
   } catch {
     showError(`"${file.name}" could not be read as an image.`);
   }
@@ -481,6 +482,7 @@ function linkState() {
     ablate: state.ablate,
     compareA: state.compareA,
     checkpoint: state.checkpoint,
+    image: pad.imageLink ?? null, // an opened image's ink (urlstate.js encodeInk)
   };
 }
 
@@ -527,7 +529,16 @@ async function restore() {
   if (lost) showError(`Parts of this link were ignored: ${lost}`);
   views.network.update(state);
   if (Number.isInteger(s.sample)) await loadSample(s.sample);
-  if (s.strokes?.length) views.pad.setStrokes(s.strokes, { keepBase: state.sample !== null });
+  if (s.image) {
+    try {
+      await views.pad.loadInk(await mod.decodeInk(s.image), s.image);
+      $("sample-label").textContent = "Your image (from the link)";
+    } catch (err) {
+      showError(`Parts of this link were ignored: ${mod.inkError(err)}`);
+    }
+  }
+  const keepBase = state.sample !== null || views.pad.imageLink !== undefined;
+  if (s.strokes?.length) views.pad.setStrokes(s.strokes, { keepBase });
   if (s.pinned && state.byName[s.pinned.layer]) {
     const g = state.byName[s.pinned.layer];
     state.selection = { layer: g.name, ...moveCell(g, s.pinned, 0, 0) };
@@ -548,7 +559,8 @@ async function copyLink() {
   }
   try {
     await navigator.clipboard.writeText(location.href);
-    note.textContent = "Link copied.";
+    // an image too detailed for a link is left out of it: say so, never a silently other view
+    note.textContent = views.pad.imageLink === null ? "Link copied, without your image: it is too detailed for a link." : "Link copied.";
   } catch {
     note.textContent = "Copy the address bar: it holds this view.";
   }

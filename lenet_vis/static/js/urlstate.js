@@ -6,6 +6,7 @@
 // adds a sentence to `errors`.
 //
 //   encodeState({strokes, sample, pinned, view, showPre, normalise}) -> "d=AQ...&p=conv2.3.4.2"
+//   await encodeInk(grey) -> "AQCM..." or null; await decodeInk("AQCM...") -> grey (an image)
 //   decodeState("#d=AQ...&p=conv2.3.4.2", byName?) -> {state, errors: string[]}
 //
 // The drawing ("d") is binary, then base64url: a version byte, the stroke count, and per
@@ -14,13 +15,21 @@
 // stroke may run off it, up to a pad's width on every side); a drawing too long for the URL
 // is simplified (Ramer-Douglas-Peucker) until it fits. A pad that rounds its points with
 // padPoint gets back exactly the drawing it links to.
+//
+// An image opened from a file ("i") is the pad's ink: INK_SIDE x INK_SIDE grey bytes, deflated
+// (CompressionStream "deflate-raw", raw or with each row as differences from the pixel on its
+// left, whichever is shorter) behind a 3-byte header (version, side, method), then base64url.
+// Deflating is asynchronous, so the state carries the encoded text: decodeState checks its
+// header and size, and decodeInk inflates it (bounded) when the page opens the link.
 
 import { CHECKPOINT_NAME } from "./timemachine-format.js";
 
 export const PAD = 280; // the pad's side in its own coordinates
 export const REACH = [-PAD, 2 * PAD]; // coordinates kept, off the pad included
 export const LIMITS = {
-  chars: 8192, // longest state string decoded at all
+  chars: 48_000, // longest state string decoded at all (an image and two drawings fit)
+  fieldChars: 8192, // longest drawing field decoded
+  imageChars: 24_000, // longest image field: an image that does not fit is left out of the link
   drawingChars: 1800, // the encoded drawing is simplified until it fits in this
   strokes: 64,
   pointsPerStroke: 2048,
@@ -187,7 +196,7 @@ function thin(pts, max) {
 
 /** base64url -> strokes; throws FieldError with the reason. */
 export function decodeStrokes(text) {
-  if (text.length > LIMITS.chars) fail(`it is ${text.length} characters long`);
+  if (text.length > LIMITS.fieldChars) fail(`it is ${text.length} characters long`);
   const r = reader(fromBase64url(text));
   const version = r.varint("the version", 255);
   if (version !== VERSION) fail(`its version is ${version}, not ${VERSION}`);
@@ -215,6 +224,108 @@ export function decodeStrokes(text) {
   }
   if (!r.done) fail("it has bytes after its last stroke");
   return strokes;
+}
+
+// ---------------------------------------------------------------- an opened image
+
+export const INK_SIDE = 140; // the pad's export side (DrawPad.exportSize)
+const INK_VERSION = 1;
+const INK_METHODS = ["raw", "left"]; // the row filter before deflating
+
+async function pipe(bytes, stream, max) {
+  const writer = stream.writable.getWriter();
+  writer.write(bytes).catch(() => {});
+  writer.close().catch(() => {});
+  const chunks = [];
+  let total = 0;
+  const r = stream.readable.getReader();
+  for (;;) {
+    const { done, value } = await r.read();
+    if (done) break;
+    total += value.length;
+    if (total > max) {
+      r.cancel().catch(() => {});
+      fail(`its image inflates to more than ${max} bytes`);
+    }
+    chunks.push(value);
+  }
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
+}
+
+function filterRows(grey, side, method) {
+  if (method === 0) return grey;
+  const out = new Uint8Array(grey.length);
+  for (let i = 0; i < grey.length; i++) out[i] = i % side ? (grey[i] - grey[i - 1]) & 255 : grey[i];
+  return out;
+}
+
+function unfilterRows(bytes, side, method) {
+  if (method === 0) return bytes;
+  const out = new Uint8Array(bytes.length);
+  for (let i = 0; i < bytes.length; i++) out[i] = i % side ? (bytes[i] + out[i - 1]) & 255 : bytes[i];
+  return out;
+}
+
+/**
+ * grey (Uint8Array of INK_SIDE^2, row-major) -> the "i" field's text, the shortest lossless
+ * form; null when even that is longer than LIMITS.imageChars (the image is left out).
+ */
+export async function encodeInk(grey) {
+  const side = INK_SIDE;
+  if (!(grey instanceof Uint8Array) || grey.length !== side * side) {
+    throw new RangeError(`the ink must be ${side}x${side} bytes`);
+  }
+  let best = null;
+  for (let method = 0; method < INK_METHODS.length; method++) {
+    const packed = await pipe(filterRows(grey, side, method), new CompressionStream("deflate-raw"), Infinity);
+    const bytes = new Uint8Array(3 + packed.length);
+    bytes.set([INK_VERSION, side, method]);
+    bytes.set(packed, 3);
+    const text = toBase64url(bytes);
+    if (best === null || text.length < best.length) best = text;
+  }
+  return best.length <= LIMITS.imageChars ? best : null;
+}
+
+/** The "i" field's text, checked without inflating it (decodeState is synchronous). */
+function checkInkText(text) {
+  if (text.length > LIMITS.imageChars) fail(`it is ${text.length} characters long (at most ${LIMITS.imageChars})`);
+  const bytes = fromBase64url(text);
+  if (bytes.length < 4) fail("it is too short to hold an image");
+  if (bytes[0] !== INK_VERSION) fail(`its version is ${bytes[0]}, not ${INK_VERSION}`);
+  if (bytes[1] !== INK_SIDE) fail(`its side is ${bytes[1]}, not ${INK_SIDE}`);
+  if (bytes[2] >= INK_METHODS.length) fail(`its row filter is ${bytes[2]}, not 0 or 1`);
+  return { text, bytes };
+}
+
+/**
+ * The "i" field's text -> grey (Uint8Array of INK_SIDE^2); rejects with a FieldError whose
+ * message says what is wrong (errors() below phrases it as the other fields' errors are).
+ */
+export async function decodeInk(text) {
+  const { bytes } = checkInkText(String(text));
+  const n = INK_SIDE * INK_SIDE;
+  let raw;
+  try {
+    raw = await pipe(bytes.subarray(3), new DecompressionStream("deflate-raw"), n);
+  } catch (err) {
+    if (err instanceof FieldError) throw err;
+    fail("its image data does not inflate (it is damaged)");
+  }
+  if (raw.length !== n) fail(`its image has ${raw.length} bytes, not ${INK_SIDE}x${INK_SIDE}`);
+  return unfilterRows(raw, INK_SIDE, bytes[2]);
+}
+
+/** A rejection of decodeInk as a sentence, like decodeState's errors. */
+export function inkError(err) {
+  const why = err instanceof FieldError ? err.message : "it could not be read";
+  return `the image in the link was ignored: ${why}`;
 }
 
 // ---------------------------------------------------------------- the other fields
@@ -321,6 +432,12 @@ export const FIELDS = [
   // the training time machine: a checkpoint's name (GET /api/knowledge/checkpoints); the page
   // checks it against the server's list. Left out: the final weights.
   { name: "checkpoint", key: "t", default: () => null, encode: checkpointText, decode: checkpointText },
+  // an image opened from a file, as encodeInk wrote it (the page inflates it with decodeInk)
+  {
+    name: "image", key: "i", default: () => null,
+    encode: (v) => checkInkText(typeof v === "string" ? v : fail("not text")).text,
+    decode: (t) => checkInkText(t).text,
+  },
 ];
 
 /** Every field at its default. */
