@@ -557,12 +557,13 @@ async function copyLink() {
     note.textContent = "Links are not available: the link writer did not load.";
     return;
   }
+  // an image too detailed for a link is left out of it: say so, never a silently other view
+  const without = views.pad.imageLink === null ? ", without your image: it is too detailed for a link" : "";
   try {
     await navigator.clipboard.writeText(location.href);
-    // an image too detailed for a link is left out of it: say so, never a silently other view
-    note.textContent = views.pad.imageLink === null ? "Link copied, without your image: it is too detailed for a link." : "Link copied.";
+    note.textContent = `Link copied${without}.`;
   } catch {
-    note.textContent = "Copy the address bar: it holds this view.";
+    note.textContent = `Copy the address bar: it holds this view${without}.`;
   }
   clearTimeout(state.linkNoteTimer);
   state.linkNoteTimer = setTimeout(() => (note.textContent = ""), 4000); // a note, not a state
