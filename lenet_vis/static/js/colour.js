@@ -6,18 +6,33 @@ const NEG = [33, 102, 172]; // blue
 const MID = [64, 64, 64]; // neutral grey on the dark stage
 const POS = [230, 125, 20]; // orange
 
-const mix = (a, b, t) => a.map((v, i) => Math.round(v + (b[i] - v) * t));
+/**
+ * Write the RGB of value v into out[o..o+2]: diverging around 0 with scale `limit` (|v| >= limit
+ * saturates) when signed, else grayscale against `limit`. The one formula of both scales, in
+ * place (fillPixels runs it for every value of every layer on each answer while drawing).
+ */
+function rgbInto(out, o, v, signed, limit) {
+  if (signed) {
+    const t = limit > 0 ? Math.max(-1, Math.min(1, v / limit)) : 0;
+    const end = t < 0 ? NEG : POS;
+    const u = Math.abs(t);
+    out[o] = Math.round(MID[0] + (end[0] - MID[0]) * u);
+    out[o + 1] = Math.round(MID[1] + (end[1] - MID[1]) * u);
+    out[o + 2] = Math.round(MID[2] + (end[2] - MID[2]) * u);
+  } else {
+    out[o] = out[o + 1] = out[o + 2] = limit > 0 ? Math.round(255 * Math.max(0, Math.min(1, v / limit))) : 0;
+  }
+  return out;
+}
 
 /** RGB for a signed value v scaled by `limit` (|v| >= limit saturates). */
 export function diverging(v, limit) {
-  const t = limit > 0 ? Math.max(-1, Math.min(1, v / limit)) : 0;
-  return t < 0 ? mix(MID, NEG, -t) : mix(MID, POS, t);
+  return rgbInto([0, 0, 0], 0, v, true, limit);
 }
 
 /** RGB for a non-negative value against a maximum. */
 export function gray(v, max) {
-  const g = max > 0 ? Math.round(255 * Math.max(0, Math.min(1, v / max))) : 0;
-  return [g, g, g];
+  return rgbInto([0, 0, 0], 0, v, false, max);
 }
 
 export const css = ([r, g, b]) => `rgb(${r},${g},${b})`;
@@ -35,31 +50,11 @@ export function absMax(data, from = 0, to = data.length) {
 /**
  * Fill RGBA pixels (Uint8ClampedArray, 4 per value) for data[from, from + n).
  * signed: diverging around 0 with scale `limit`; else grayscale against `limit`.
- * The same colours as diverging() and gray(), computed in place: this runs for every value of
- * every layer on each answer while drawing, so it allocates nothing.
+ * The same colours as diverging() and gray(), written in place: nothing is allocated.
  */
 export function fillPixels(pixels, data, from, n, signed, limit) {
-  const [m0, m1, m2] = MID;
-  const [p0, p1, p2] = POS;
-  const [n0, n1, n2] = NEG;
   for (let i = 0, o = 0; i < n; i++, o += 4) {
-    const v = data[from + i];
-    if (signed) {
-      const t = limit > 0 ? Math.max(-1, Math.min(1, v / limit)) : 0;
-      if (t < 0) {
-        const u = -t;
-        pixels[o] = Math.round(m0 + (n0 - m0) * u);
-        pixels[o + 1] = Math.round(m1 + (n1 - m1) * u);
-        pixels[o + 2] = Math.round(m2 + (n2 - m2) * u);
-      } else {
-        pixels[o] = Math.round(m0 + (p0 - m0) * t);
-        pixels[o + 1] = Math.round(m1 + (p1 - m1) * t);
-        pixels[o + 2] = Math.round(m2 + (p2 - m2) * t);
-      }
-    } else {
-      const g = limit > 0 ? Math.round(255 * Math.max(0, Math.min(1, v / limit))) : 0;
-      pixels[o] = pixels[o + 1] = pixels[o + 2] = g;
-    }
+    rgbInto(pixels, o, data[from + i], signed, limit);
     pixels[o + 3] = 255;
   }
   return pixels;
